@@ -15,7 +15,14 @@ struct ImportOptions {
   // Overrides for input dims by input name (e.g. from --shapes); symbolic dims stay symbolic
   // unless overridden here.
   std::map<std::string, std::vector<int64_t>> input_shapes;
+  // Runs ir::infer_graph on the result (and infers each node as it is imported, so that importers
+  // can see dtypes and ranks). Off only for tests that look at the raw imported structure.
+  bool infer_shapes = true;
 };
+
+// The range of default-domain opsets the importer reads.
+int64_t min_supported_opset();
+int64_t max_supported_opset();
 
 // Reads a .onnx file (external data is resolved relative to the model's folder and never outside it).
 Result<ir::Graph> import_model_file(const std::string& path, const ImportOptions& options = {});

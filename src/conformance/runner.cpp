@@ -1,0 +1,202 @@
+#include "conformance/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "onnx/importer.h"
+#include "passes/pipeline.h"
+
+namespace fs = std::filesystem;
+
+namespace sinter::conformance {
+
+namespace {
+
+// Ops whose outputs are random: checked by dtype and shape, not by value.
+bool is_random_op(ir::OpKind op) {
+  auto name = ir::op_name(op);
+  return name.rfind("Random", 0) == 0 || name == "Bernoulli" || name == "Multinomial";
+}
+
+std::vector<std::string> sorted_files(const fs::path& dir, const std::string& prefix) {
+  std::vector<std::pair<int, std::string>> found;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string f = e.path().filename().string();
+    if (f.rfind(prefix, 0) == 0 && f.size() > prefix.size() + 3 && f.substr(f.size() - 3) == ".pb") {
+      found.emplace_back(std::atoi(f.c_str() + prefix.size()), e.path().string());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& [i, p] : found) out.push_back(p);
+  return out;
+}
+
+// Compares like numpy.testing.assert_allclose: |a - e| <= atol + rtol * |e|, NaNs where expected.
+Status compare(const std::string& name, const HostTensor& actual, const HostTensor& expected, const Options& o,
+               double* max_abs) {
+  if (actual.dtype() != expected.dtype())
+    return invalid_argument("output '" + name + "' is " + std::string(dtype_name(actual.dtype())) + ", expected " +
+                            std::string(dtype_name(expected.dtype())));
+  if (actual.dims() != expected.dims())
+    return invalid_argument("output '" + name + "' has shape " + Shape::from_static(actual.dims()).to_string() +
+                            ", expected " + Shape::from_static(expected.dims()).to_string());
+  const bool exact = !dtype_is_float(expected.dtype());
+  int64_t bad = 0, first_bad = -1;
+  double worst = 0.0;
+  for (int64_t i = 0; i < expected.numel(); ++i) {
+    bool ok;
+    if (exact && (expected.dtype() == DType::kInt64 || expected.dtype() == DType::kUInt64)) {
+      ok = actual.get_as_int64(i) == expected.get_as_int64(i);
+      if (!ok) worst = std::max(worst, 1.0);
+    } else {
+      double a = actual.get_as_double(i), e = expected.get_as_double(i);
+      if (std::isnan(e) || std::isnan(a)) {
+        ok = std::isnan(e) && std::isnan(a);
+      } else if (std::isinf(e) || std::isinf(a)) {
+        ok = a == e;
+      } else {
+        double err = std::fabs(a - e);
+        worst = std::max(worst, err);
+        ok = exact ? a == e : err <= o.atol + o.rtol * std::fabs(e);
+      }
+    }
+    if (!ok) {
+      ++bad;
+      if (first_bad < 0) first_bad = i;
+    }
+  }
+  *max_abs = std::max(*max_abs, worst);
+  if (bad) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "output '%s': %lld of %lld elements differ, max abs error %.3g (first at %lld: %.6g vs %.6g)",
+                  name.c_str(), static_cast<long long>(bad), static_cast<long long>(expected.numel()), worst,
+                  static_cast<long long>(first_bad), actual.get_as_double(first_bad),
+                  expected.get_as_double(first_bad));
+    return invalid_argument(buf);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kPassed: return "passed";
+    case Outcome::kFailed: return "failed";
+    case Outcome::kUnsupported: return "unsupported";
+    case Outcome::kSkipped: return "skipped";
+  }
+  return "?";
+}
+
+std::vector<std::string> find_cases(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (fs::exists(fs::path(root) / "model.onnx", ec)) return {root};
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_directory()) continue;
+    if (fs::exists(it->path() / "model.onnx")) {
+      out.push_back(it->path().string());
+      it.disable_recursion_pending();
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+GraphRunner reference_runner() {
+  return [](const ir::Graph& graph, const runtime::TensorMap& inputs) -> Result<runtime::TensorMap> {
+    runtime::ReferenceExecutor exec(graph);
+    return exec.run(inputs);
+  };
+}
+
+CaseResult run_case(const std::string& case_dir, const std::string& name, const GraphRunner& runner,
+                    const Options& options) {
+  CaseResult r;
+  r.name = name;
+  auto start = std::chrono::steady_clock::now();
+  auto finish = [&](Outcome o, std::string detail) {
+    r.outcome = o;
+    r.detail = std::move(detail);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  };
+
+  std::vector<fs::path> data_sets;
+  for (const auto& e : fs::directory_iterator(case_dir))
+    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)
+      data_sets.push_back(e.path());
+  std::sort(data_sets.begin(), data_sets.end());
+  if (data_sets.empty()) return finish(Outcome::kSkipped, "no test data sets");
+
+  for (const auto& ds : data_sets) {
+    // Inputs first: their dims make the graph static, which lets the pipeline fold shape arithmetic.
+    std::vector<std::pair<std::string, HostTensor>> given;
+    for (const auto& path : sorted_files(ds, "input_")) {
+      std::string tname;
+      auto t = onnx_import::read_tensor_proto_file(path, &tname);
+      if (!t.ok()) return finish(Outcome::kUnsupported, fs::path(path).filename().string() + ": " + t.status().message());
+      given.emplace_back(tname, std::move(t).value());
+    }
+    // Probe import to learn input order, then import again with the concrete dims.
+    auto probe = onnx_import::import_model_file((fs::path(case_dir) / "model.onnx").string());
+    if (!probe.ok())
+      return finish(probe.status().code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed,
+                    probe.status().message());
+    std::vector<std::string> input_names;
+    for (ir::ValueId v : probe->inputs())
+      if (!probe->value(v).constant) input_names.push_back(probe->value(v).name);
+    onnx_import::ImportOptions import_options;
+    runtime::TensorMap inputs;
+    for (size_t i = 0; i < given.size(); ++i) {
+      std::string n = given[i].first;
+      if (std::find(input_names.begin(), input_names.end(), n) == input_names.end()) {
+        if (i >= input_names.size()) return finish(Outcome::kFailed, "more input files than model inputs");
+        n = input_names[i];
+      }
+      import_options.input_shapes[n] = given[i].second.dims();
+      inputs[n] = std::move(given[i].second);
+    }
+    auto graph = onnx_import::import_model_file((fs::path(case_dir) / "model.onnx").string(), import_options);
+    if (!graph.ok())
+      return finish(graph.status().code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed,
+                    graph.status().message());
+    bool random = false;
+    for (const auto& n : graph->nodes()) random |= is_random_op(n.op);
+    Status st = passes::run_default_pipeline(*graph);
+    if (!st.ok())
+      return finish(st.code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed, st.message());
+    auto outputs = runner(*graph, inputs);
+    if (!outputs.ok())
+      return finish(outputs.status().code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed,
+                    outputs.status().message());
+    auto expected_files = sorted_files(ds, "output_");
+    const auto& outs = graph->outputs();
+    if (expected_files.size() != outs.size())
+      return finish(Outcome::kFailed, "model has " + std::to_string(outs.size()) + " outputs, test data " +
+                                          std::to_string(expected_files.size()));
+    for (size_t i = 0; i < outs.size(); ++i) {
+      auto expected = onnx_import::read_tensor_proto_file(expected_files[i]);
+      if (!expected.ok()) return finish(Outcome::kUnsupported, "output " + std::to_string(i) + ": " + expected.status().message());
+      const std::string& oname = graph->value(outs[i]).name;
+      auto it = outputs->find(oname);
+      if (it == outputs->end()) return finish(Outcome::kFailed, "output '" + oname + "' missing");
+      if (random) {
+        if (it->second.dtype() != expected->dtype() || it->second.dims() != expected->dims())
+          return finish(Outcome::kFailed, "random output '" + oname + "' has the wrong dtype or shape");
+        continue;
+      }
+      Status c = compare(oname, it->second, *expected, options, &r.max_abs_error);
+      if (!c.ok()) return finish(Outcome::kFailed, ds.filename().string() + ": " + c.message());
+    }
+  }
+  return finish(Outcome::kPassed, "");
+}
+
+}  // namespace sinter::conformance
