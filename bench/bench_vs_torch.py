@@ -46,19 +46,24 @@ def export_bert(path, batch, seq):
     model = BertModel(cfg).eval()
     ids = torch.randint(0, cfg.vocab_size, (batch, seq), dtype=torch.int64)
     mask = torch.ones(batch, seq, dtype=torch.int64)
+    # Explicit token types and positions: the model's buffered defaults export as GatherElements.
+    types = torch.zeros(batch, seq, dtype=torch.int64)
+    pos = torch.arange(seq, dtype=torch.int64).unsqueeze(0).expand(batch, seq).contiguous()
 
     class Wrap(torch.nn.Module):
         def __init__(self, m):
             super().__init__()
             self.m = m
 
-        def forward(self, input_ids, attention_mask):
-            o = self.m(input_ids=input_ids, attention_mask=attention_mask)
+        def forward(self, input_ids, attention_mask, token_type_ids, position_ids):
+            o = self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                       position_ids=position_ids)
             return o.last_hidden_state, o.pooler_output
 
     w = Wrap(model).eval()
-    export(w, (ids, mask), path, ["input_ids", "attention_mask"], ["last_hidden_state", "pooler_output"])
-    return w, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
+    names = ["input_ids", "attention_mask", "token_type_ids", "position_ids"]
+    export(w, (ids, mask, types, pos), path, names, ["last_hidden_state", "pooler_output"])
+    return w, dict(zip(names, (ids.numpy(), mask.numpy(), types.numpy(), pos.numpy())))
 
 
 def export(model, args, path, input_names, output_names):
@@ -244,7 +249,7 @@ def write_table(rows, path):
             fmt(r.get("rel_err"), "%.1e"),
             "yes" if r.get("accurate") else ("FAILED: " + r["sinter_error"][:80] if "sinter_error" in r else "no")))
     lines.append("")
-    lines.append("% of peak: fp16 rows against %.0f TFLOP/s (measured dense fp16), fp32 rows against %.0f "
+    lines.append("%% of peak: fp16 rows against %.0f TFLOP/s (measured dense fp16), fp32 rows against %.0f "
                  "TFLOP/s (datasheet fp32). FLOPs counted from the graph (Conv/MatMul/Gemm)." %
                  (PEAK_FP16_TFLOPS, PEAK_FP32_TFLOPS))
     with open(path, "w") as f:

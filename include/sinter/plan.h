@@ -31,8 +31,8 @@ std::optional<Precision> precision_from_name(std::string_view name);
 struct Target {
   std::string backend = "cpu";  // "cpu" or "cuda"
   Precision precision = Precision::kFp32;
-  std::string gpu_name;      // "NVIDIA H200"
-  int sm_major = 0;          // compute capability, 9.0 -> sm_major 9, sm_minor 0
+  std::string gpu_name;  // "NVIDIA H200"
+  int sm_major = 0;      // compute capability, 9.0 -> sm_major 9, sm_minor 0
   int sm_minor = 0;
   std::string cuda_runtime;  // "12.8"
   std::string cublas;        // "13.1.0"

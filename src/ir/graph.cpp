@@ -6,6 +6,39 @@
 
 namespace sinter::ir {
 
+const char* value_kind_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kTensor: return "tensor";
+    case ValueKind::kSequence: return "sequence";
+    case ValueKind::kOptionalTensor: return "optional";
+    case ValueKind::kOptionalSequence: return "optional sequence";
+  }
+  return "?";
+}
+
+size_t implicit_input_offset(const Node& node) {
+  size_t captured = 0;
+  for (const auto& [name, attr] : node.attrs.all())
+    if (const auto* g = std::get_if<std::shared_ptr<Graph>>(&attr); g && *g) captured += (*g)->captures().size();
+  return captured > node.inputs.size() ? node.inputs.size() : node.inputs.size() - captured;
+}
+
+std::vector<ValueId> captured_inputs(const Node& node, const std::string& attr_name) {
+  size_t pos = implicit_input_offset(node);
+  for (const auto& [name, attr] : node.attrs.all()) {
+    const auto* g = std::get_if<std::shared_ptr<Graph>>(&attr);
+    if (!g || !*g) continue;
+    const size_t n = (*g)->captures().size();
+    if (name == attr_name) {
+      std::vector<ValueId> out;
+      for (size_t i = 0; i < n && pos + i < node.inputs.size(); ++i) out.push_back(node.inputs[pos + i]);
+      return out;
+    }
+    pos += n;
+  }
+  return {};
+}
+
 ValueId Graph::add_value(std::string name, DType dtype, Shape shape) {
   Value v;
   v.name = std::move(name);
@@ -79,6 +112,7 @@ void Graph::compact() {
   std::vector<bool> keep_value(values_.size(), false);
   for (ValueId v : inputs_) keep_value[static_cast<size_t>(v)] = true;
   for (ValueId v : outputs_) keep_value[static_cast<size_t>(v)] = true;
+  for (ValueId v : captures_) keep_value[static_cast<size_t>(v)] = true;
   for (const auto& n : nodes_) {
     if (n.erased) continue;
     for (ValueId v : n.inputs)
@@ -103,6 +137,7 @@ void Graph::compact() {
   }
   for (auto& v : inputs_) v = remap(v);
   for (auto& v : outputs_) v = remap(v);
+  for (auto& v : captures_) v = remap(v);
   for (auto& v : new_values) v.producer = -1;
   for (size_t n = 0; n < new_nodes.size(); ++n)
     for (ValueId o : new_nodes[n].outputs)

@@ -35,6 +35,7 @@ Status infer_node(Graph& graph, NodeId id) {
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     if (node.outputs[i] == kNoValue) continue;
     Value& v = graph.value(node.outputs[i]);
+    v.kind = ctx.output_kind(i);
     if (ctx.output_dtype(i) != DType::kUndefined) {
       if (v.dtype != DType::kUndefined && v.dtype != ctx.output_dtype(i))
         return invalid_argument(where + ": output '" + v.name + "' is " + std::string(dtype_name(ctx.output_dtype(i))) +

@@ -10,6 +10,7 @@ class InferContext {
   InferContext(const Graph& graph, const Node& node) : graph_(graph), node_(node) {
     out_dtypes_.resize(node.outputs.size(), DType::kUndefined);
     out_shapes_.resize(node.outputs.size(), Shape::unknown_rank());
+    out_kinds_.resize(node.outputs.size(), ValueKind::kTensor);
   }
 
   const Node& node() const { return node_; }
@@ -26,6 +27,13 @@ class InferContext {
     return has_input(i) ? graph_.value(node_.inputs[i]).constant.get() : nullptr;
   }
 
+  // The value kind of input i (tensor, sequence, optional; see ValueKind). For non-tensor kinds,
+  // input_dtype/input_shape describe the tensor inside.
+  ValueKind input_kind(size_t i) const { return graph_.value(node_.inputs[i]).kind; }
+  // Outputs are tensors unless an inference function says otherwise (control-family ops).
+  void set_output_kind(size_t i, ValueKind kind) { out_kinds_[i] = kind; }
+  ValueKind output_kind(size_t i) const { return out_kinds_[i]; }
+
   void set_output(size_t i, DType dtype, Shape shape) {
     out_dtypes_[i] = dtype;
     out_shapes_[i] = std::move(shape);
@@ -38,6 +46,7 @@ class InferContext {
   const Node& node_;
   std::vector<DType> out_dtypes_;
   std::vector<Shape> out_shapes_;
+  std::vector<ValueKind> out_kinds_;
 };
 
 using InferFn = Status (*)(InferContext&);

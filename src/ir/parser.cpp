@@ -484,8 +484,17 @@ class Parser {
     if (dtype == DType::kUndefined || dtype == DType::kString)
       return error(type_tok, what + ": constants need a numeric dtype, not " + print_type(dtype, shape));
     if (!shape.is_static()) return error(type_tok, what + ": constants need a static shape, not " + shape.to_string());
-    for (const Dim& d : shape.dims())
+    // Refuse sizes that cannot be allocated rather than crash on them.
+    constexpr int64_t kMaxBytes = int64_t{1} << 36;
+    int64_t count = 1;
+    for (const Dim& d : shape.dims()) {
       if (d.value < 0) return error(type_tok, what + ": negative dimension in " + shape.to_string());
+      if (d.value > 0 && count > kMaxBytes / d.value)
+        return error(type_tok, what + ": " + print_type(dtype, shape) + " is too large for a constant");
+      count *= d.value;
+    }
+    if (static_cast<int64_t>(dtype_storage_bytes(dtype, count)) > kMaxBytes)
+      return error(type_tok, what + ": " + print_type(dtype, shape) + " is too large for a constant");
     HostTensor t(dtype, shape.static_dims());
     const Token kind = cur();
     if (kind.kind != Tok::kIdent || (kind.text != "dense" && kind.text != "splat" && kind.text != "elided"))
@@ -637,7 +646,8 @@ class Parser {
     }
     if (t.kind == Tok::kFloat || (t.kind == Tok::kIdent && (t.text == "inf" || t.text == "nan"))) {
       take();
-      return AttrValue(parse_double(t));
+      SINTER_ASSIGN_OR_RETURN(double v, parse_double(t));
+      return AttrValue(v);
     }
     if (t.kind == Tok::kString) {
       take();
@@ -668,9 +678,11 @@ class Parser {
                      describe(t));
   }
 
-  static double parse_double(const Token& t) {
+  static Result<double> parse_double(const Token& t) {
     double v = 0;
-    std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
+    auto r = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
+    if (r.ec != std::errc() || r.ptr != t.text.data() + t.text.size())
+      return error(t, t.text + " is not a valid 64-bit float");
     return v;
   }
 
@@ -712,7 +724,8 @@ class Parser {
       std::vector<double> v;
       for (const Token& e : items) {
         if (e.kind == Tok::kString) return error(e, "expected a number in floats[...], found " + describe(e));
-        v.push_back(parse_double(e));
+        SINTER_ASSIGN_OR_RETURN(double x, parse_double(e));
+        v.push_back(x);
       }
       return AttrValue(std::move(v));
     }

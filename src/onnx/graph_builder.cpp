@@ -54,7 +54,8 @@ Status add_inputs(const ::onnx::GraphProto& g, const ImportOptions& options, Imp
       return invalid_argument(what + " is listed twice");
     }
     SINTER_ASSIGN_OR_RETURN(ValueType type, type_from_value_info(in, what));
-    if (type.dtype == DType::kUndefined) return invalid_argument(what + " has no element type");
+    if (type.dtype == DType::kUndefined && type.kind == ir::ValueKind::kTensor)
+      return invalid_argument(what + " has no element type");
     auto override_it = options.input_shapes.find(in.name());
     if (override_it != options.input_shapes.end()) {
       const auto& dims = override_it->second;
@@ -68,6 +69,7 @@ Status add_inputs(const ::onnx::GraphProto& g, const ImportOptions& options, Imp
     }
     st.used_names.insert(in.name());
     ir::ValueId id = st.graph.add_value(in.name(), type.dtype, std::move(type.shape));
+    st.graph.value(id).kind = type.kind;
     st.values[in.name()] = id;
     st.graph.add_input(id);
   }
@@ -84,6 +86,8 @@ Status add_nodes(const ::onnx::GraphProto& g, ImportState& st) {
     if (!proto.domain().empty() && proto.domain() != "ai.onnx")
       return node.unsupported("unsupported domain '" + proto.domain() + "'");
     OpImporter importer = find_op_importer(proto.op_type());
+    // Ops that map 1:1 onto the IR op of the same name need no importer of their own.
+    if (!importer && ir::op_from_name(proto.op_type())) importer = import_generic;
     if (!importer) return node.unsupported("unsupported op");
     SINTER_RETURN_IF_ERROR(node.resolve_inputs());
     SINTER_RETURN_IF_ERROR(importer(node));
@@ -107,7 +111,69 @@ Status add_outputs(const ::onnx::GraphProto& g, ImportState& st) {
   return Status::Ok();
 }
 
+// A subgraph's formal inputs: any declared type, else the hint, never a shape override.
+Status add_formal_inputs(const ::onnx::GraphProto& g, const std::vector<ValueType>& hints, ImportState& st,
+                         const std::string& what) {
+  for (int i = 0; i < g.input_size(); ++i) {
+    const auto& in = g.input(i);
+    const std::string where = what + ": input '" + in.name() + "'";
+    if (st.values.count(in.name()) && !st.graph.value(st.values[in.name()]).constant)
+      return invalid_argument(where + " is listed twice");
+    SINTER_ASSIGN_OR_RETURN(ValueType type, type_from_value_info(in, where));
+    const bool declared = in.has_type() && in.type().value_case() != ::onnx::TypeProto::VALUE_NOT_SET;
+    if (!declared && static_cast<size_t>(i) < hints.size()) type = hints[static_cast<size_t>(i)];
+    st.used_names.insert(in.name());
+    ir::ValueId id = st.graph.add_value(in.name(), type.dtype, std::move(type.shape));
+    st.graph.value(id).kind = type.kind;
+    st.values[in.name()] = id;
+    st.graph.add_input(id);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<std::shared_ptr<ir::Graph>> build_subgraph(const ::onnx::GraphProto& g, ImportState& outer,
+                                                  const std::vector<ValueType>& formal_hints,
+                                                  std::vector<ir::ValueId>* outer_values, const std::string& what) {
+  ImportState st;
+  st.model_dir = outer.model_dir;
+  st.opset = outer.opset;
+  st.infer_shapes = outer.infer_shapes;
+  for (const auto& vi : g.value_info()) st.declared[vi.name()] = &vi;
+  for (const auto& vi : g.output()) st.declared[vi.name()] = &vi;
+  // Outer names are resolved on first use; each outer value is captured once.
+  st.resolve_outer = [&st, &outer, outer_values](const std::string& name) -> ir::ValueId {
+    ir::ValueId o = ir::kNoValue;
+    auto it = outer.values.find(name);
+    if (it != outer.values.end())
+      o = it->second;
+    else if (outer.resolve_outer)
+      o = outer.resolve_outer(name);
+    if (o == ir::kNoValue) return ir::kNoValue;
+    const ir::Value& ov = outer.graph.value(o);
+    ir::ValueId local = st.graph.add_value(name, ov.dtype, ov.shape);
+    st.graph.value(local).kind = ov.kind;
+    if (ov.constant) {
+      st.graph.value(local).constant = ov.constant;  // immutable, shared
+    } else {
+      st.graph.add_capture(local);
+      outer_values->push_back(o);
+    }
+    st.values[name] = local;
+    st.used_names.insert(name);
+    return local;
+  };
+  SINTER_RETURN_IF_ERROR(add_initializers(g, st).with_context(what));
+  SINTER_RETURN_IF_ERROR(add_formal_inputs(g, formal_hints, st, what));
+  SINTER_RETURN_IF_ERROR(add_nodes(g, st).with_context(what));
+  // A subgraph output may name an outer value directly.
+  for (const auto& out : g.output())
+    if (!st.values.count(out.name()) && !st.dropped.count(out.name())) st.resolve_outer(out.name());
+  SINTER_RETURN_IF_ERROR(add_outputs(g, st).with_context(what));
+  if (st.infer_shapes) SINTER_RETURN_IF_ERROR(ir::infer_graph(st.graph).with_context(what));
+  return std::make_shared<ir::Graph>(std::move(st.graph));
+}
 
 Result<ir::Graph> build_graph(const ::onnx::ModelProto& model, const std::string& model_dir,
                               const ImportOptions& options) {

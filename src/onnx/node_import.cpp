@@ -40,6 +40,13 @@ Status NodeImport::resolve_inputs() {
       inputs_.push_back(it->second);
       continue;
     }
+    if (state_.resolve_outer) {
+      ir::ValueId outer = state_.resolve_outer(in);
+      if (outer != ir::kNoValue) {
+        inputs_.push_back(outer);
+        continue;
+      }
+    }
     auto dropped = state_.dropped.find(in);
     if (dropped != state_.dropped.end()) return unsupported("input '" + in + "' " + dropped->second);
     return invalid("input '" + in +
@@ -80,6 +87,7 @@ ir::ValueId NodeImport::output(size_t i) {
   const std::string& name = proto_.output(static_cast<int>(i));
   DType dtype = DType::kUndefined;
   Shape shape = Shape::unknown_rank();
+  ir::ValueKind kind = ir::ValueKind::kTensor;
   auto declared = state_.declared.find(name);
   if (declared != state_.declared.end()) {
     // A declared type that cannot be read (a sequence, say) is left to inference.
@@ -87,10 +95,12 @@ ir::ValueId NodeImport::output(size_t i) {
     if (t.ok()) {
       dtype = t->dtype;
       shape = t->shape;
+      kind = t->kind;
     }
   }
   state_.used_names.insert(name);
   ir::ValueId id = state_.graph.add_value(name, dtype, std::move(shape));
+  state_.graph.value(id).kind = kind;
   state_.values[name] = id;
   outputs_[i] = id;
   return id;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,6 +33,10 @@ struct ImportState {
   std::unordered_map<std::string, std::string> dropped;                     // outputs not kept -> why
   std::unordered_map<std::string, const ::onnx::ValueInfoProto*> declared;  // value_info and graph outputs
   std::unordered_set<std::string> used_names;                               // every value name given out so far
+  // Subgraphs only: resolves a name no value of this graph has to a value standing for the
+  // enclosing graph's value of that name (a capture, see ir::Graph); kNoValue when no enclosing
+  // graph defines it. Unset for the main graph.
+  std::function<ir::ValueId(const std::string&)> resolve_outer;
 
   // A value name not used yet, starting from `base`.
   std::string fresh_name(const std::string& base);

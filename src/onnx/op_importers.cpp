@@ -12,6 +12,12 @@ OpImporter find_op_importer(const std::string& op_type) {
     register_layout_importers(t);
     register_resize_importers(t);
     register_generator_importers(t);
+    register_math_importers(t);
+    register_nnx_importers(t);
+    register_quant_importers(t);
+    register_control_importers(t);
+    register_attention_importers(t);
+    register_signal_importers(t);
     return t;
   }();
   auto it = table.find(op_type);

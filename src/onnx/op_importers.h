@@ -28,6 +28,12 @@ void register_nn_importers(OpImporterTable& table);
 void register_layout_importers(OpImporterTable& table);
 void register_resize_importers(OpImporterTable& table);
 void register_generator_importers(OpImporterTable& table);
+void register_math_importers(OpImporterTable& table);
+void register_nnx_importers(OpImporterTable& table);
+void register_quant_importers(OpImporterTable& table);
+void register_control_importers(OpImporterTable& table);
+void register_attention_importers(OpImporterTable& table);
+void register_signal_importers(OpImporterTable& table);
 
 // The node maps 1:1 onto the IR op of the same name: same inputs, outputs and attributes.
 Status import_generic(NodeImport& n);

@@ -31,13 +31,11 @@ Status run_default_pipeline(ir::Graph& graph, const PipelineOptions& options) {
     SINTER_ASSIGN_OR_RETURN(Pass p, find_pass(name, options));
     round.push_back(std::move(p));
   }
-  SINTER_ASSIGN_OR_RETURN(bool inferred, run_pass(graph, infer, options));
-  (void)inferred;
+  SINTER_RETURN_IF_ERROR(run_pass(graph, infer, options).status());
   for (int i = 0; i < options.max_iterations; ++i) {
     SINTER_ASSIGN_OR_RETURN(bool changed, run_passes(graph, round, options));
     if (!changed) break;
-    SINTER_ASSIGN_OR_RETURN(bool reinferred, run_pass(graph, infer, options));
-    (void)reinferred;
+    SINTER_RETURN_IF_ERROR(run_pass(graph, infer, options).status());
   }
   return Status::Ok();
 }

@@ -15,7 +15,9 @@ namespace plan {
 
 namespace {
 
-std::string dims_text(const std::vector<int64_t>& dims) { return Shape::from_static(dims).to_string(); }
+std::string dims_text(const std::vector<int64_t>& dims) {
+  return Shape::from_static(dims).to_string();
+}
 
 std::string utc_now() {
   std::time_t now = std::time(nullptr);
@@ -45,8 +47,8 @@ Status check_dims_fit(const ir::Value& v, const std::vector<int64_t>& dims, cons
     if (d < 0) return invalid_argument(flag + " gives input '" + v.name + "' a negative dim: " + dims_text(dims));
   if (!v.shape.rank_known()) return Status::Ok();
   if (v.shape.rank() != dims.size())
-    return invalid_argument(flag + " gives input '" + v.name + "' shape " + dims_text(dims) + " but the model declares " +
-                            v.shape.to_string());
+    return invalid_argument(flag + " gives input '" + v.name + "' shape " + dims_text(dims) +
+                            " but the model declares " + v.shape.to_string());
   for (size_t i = 0; i < dims.size(); ++i)
     if (v.shape[i].is_static() && v.shape[i].value != dims[i])
       return invalid_argument(flag + " gives input '" + v.name + "' shape " + dims_text(dims) +
@@ -57,8 +59,9 @@ Status check_dims_fit(const ir::Value& v, const std::vector<int64_t>& dims, cons
 Status apply_input_shapes(ir::Graph& g, const BuildOptions& options) {
   for (const auto& [name, dims] : options.input_shapes) {
     ir::Value* v = find_input(g, name);
-    if (!v) return invalid_argument("--shapes names '" + name + "', which is not an input of the model (inputs: " +
-                                    model_inputs_text(g) + ")");
+    if (!v)
+      return invalid_argument("--shapes names '" + name +
+                              "', which is not an input of the model (inputs: " + model_inputs_text(g) + ")");
     SINTER_RETURN_IF_ERROR(check_dims_fit(*v, dims, "--shapes"));
     v->shape = Shape::from_static(dims);
   }
@@ -74,8 +77,8 @@ Result<std::vector<InputProfile>> make_profiles(ir::Graph& g, const BuildOptions
     if (!options.min_shapes.count(name) || !options.opt_shapes.count(name) || !options.max_shapes.count(name))
       return invalid_argument("input '" + name + "' needs all three of --min-shapes, --opt-shapes and --max-shapes");
     if (!find_input(g, name))
-      return invalid_argument("a profile names '" + name + "', which is not an input of the model (inputs: " +
-                              model_inputs_text(g) + ")");
+      return invalid_argument("a profile names '" + name +
+                              "', which is not an input of the model (inputs: " + model_inputs_text(g) + ")");
     if (options.input_shapes.count(name))
       return invalid_argument("input '" + name + "' is given both --shapes and a min/opt/max profile");
   }
@@ -93,8 +96,9 @@ Result<std::vector<InputProfile>> make_profiles(ir::Graph& g, const BuildOptions
         return invalid_argument("the profile of input '" + v.name + "' has different ranks for min, opt and max");
       for (size_t i = 0; i < p.opt.size(); ++i)
         if (p.min[i] > p.opt[i] || p.opt[i] > p.max[i])
-          return invalid_argument("the profile of input '" + v.name + "' needs min <= opt <= max in every dim, got min " +
-                                  dims_text(p.min) + ", opt " + dims_text(p.opt) + ", max " + dims_text(p.max));
+          return invalid_argument("the profile of input '" + v.name +
+                                  "' needs min <= opt <= max in every dim, got min " + dims_text(p.min) + ", opt " +
+                                  dims_text(p.opt) + ", max " + dims_text(p.max));
       profiles.push_back(std::move(p));
     } else if (v.shape.rank_known() && v.shape.is_static()) {
       auto dims = v.shape.static_dims();

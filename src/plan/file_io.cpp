@@ -11,7 +11,9 @@
 namespace sinter::plan {
 
 namespace {
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 std::string folder_of(const std::string& path) {
   auto slash = path.rfind('/');
@@ -73,8 +75,7 @@ Status write_all(int fd, const void* data, size_t size, const std::string& path)
 
 Status write_file_atomically(const std::string& path, const FileBodyWriter& write_body) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    return invalid_argument("'" + path + "' is a directory");
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return invalid_argument("'" + path + "' is a directory");
   const std::string folder = folder_of(path);
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = ::mkstemp(tmp.data());

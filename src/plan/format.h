@@ -23,6 +23,8 @@ enum class SectionKind : uint32_t {
 // "graph", "tactics", ...; "unknown" for a kind this reader does not know.
 std::string_view section_name(uint32_t kind);
 
-inline uint64_t align_up(uint64_t x) { return (x + kAlignment - 1) / kAlignment * kAlignment; }
+inline uint64_t align_up(uint64_t x) {
+  return (x + kAlignment - 1) / kAlignment * kAlignment;
+}
 
 }  // namespace sinter::plan

@@ -4,10 +4,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ir/graph.h"
 #include "sinter/plan.h"
@@ -35,9 +34,9 @@ struct PlanContents {
   uint32_t format_version = kPlanFormatVersion;
   std::string producer;  // "sinter 0.1.0"
   Target target;
-  ir::Graph graph;                    // compacted, topologically sorted
-  std::vector<TacticRecord> tactics;  // one per node of `graph`, in node order
-  std::vector<InputProfile> profiles; // inputs with symbolic dims that have a profile, and static inputs
+  ir::Graph graph;                     // compacted, topologically sorted
+  std::vector<TacticRecord> tactics;   // one per node of `graph`, in node order
+  std::vector<InputProfile> profiles;  // inputs with symbolic dims that have a profile, and static inputs
   nlohmann::json metadata = nlohmann::json::object();
   // Named binary blobs (e.g. cubins a backend generated at build time); written only when non-empty.
   std::map<std::string, std::string> kernels;

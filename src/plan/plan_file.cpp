@@ -15,12 +15,18 @@ namespace sinter::plan {
 
 std::string_view section_name(uint32_t kind) {
   switch (static_cast<SectionKind>(kind)) {
-    case SectionKind::kGraph: return "graph";
-    case SectionKind::kTactics: return "tactics";
-    case SectionKind::kWeights: return "weights";
-    case SectionKind::kProfiles: return "profiles";
-    case SectionKind::kMetadata: return "metadata";
-    case SectionKind::kKernels: return "kernels";
+    case SectionKind::kGraph:
+      return "graph";
+    case SectionKind::kTactics:
+      return "tactics";
+    case SectionKind::kWeights:
+      return "weights";
+    case SectionKind::kProfiles:
+      return "profiles";
+    case SectionKind::kMetadata:
+      return "metadata";
+    case SectionKind::kKernels:
+      return "kernels";
   }
   return "unknown";
 }
@@ -81,7 +87,7 @@ void encode_target(ByteWriter& w, const Target& t) {
 
 struct PendingSection {
   SectionKind kind;
-  std::string bytes;      // empty for the weights section, streamed from the tensors
+  std::string bytes;  // empty for the weights section, streamed from the tensors
   uint64_t size = 0;
   uint32_t crc = 0;
   uint64_t offset = 0;
@@ -225,8 +231,7 @@ Result<PlanContents> parse_plan_impl(const uint8_t* data, uint64_t size, std::sh
   }
   if (file_size != size)
     return data_loss("plan is " + std::string(file_size > size ? "truncated" : "longer than written") +
-                     ": its header says " + std::to_string(file_size) + " bytes, the file has " +
-                     std::to_string(size));
+                     ": its header says " + std::to_string(file_size) + " bytes, the file has " + std::to_string(size));
 
   PlanContents plan;
   plan.file_size = size;
@@ -257,7 +262,8 @@ Result<PlanContents> parse_plan_impl(const uint8_t* data, uint64_t size, std::sh
                        std::to_string(size) + " bytes)");
     for (uint64_t b = cursor; b < s.offset; ++b)
       if (data[b] != 0) return data_loss("plan has non-zero padding at byte " + std::to_string(b));
-    if (crc32_of(data + s.offset, s.size) != s.crc32) return data_loss("plan section '" + s.name + "' fails its checksum");
+    if (crc32_of(data + s.offset, s.size) != s.crc32)
+      return data_loss("plan section '" + s.name + "' fails its checksum");
     if (!by_kind.emplace(s.kind, s).second) return data_loss("plan has two '" + s.name + "' sections");
     cursor = s.offset + s.size;
     plan.sections.push_back(s);
@@ -314,7 +320,8 @@ Status write_plan_file(const std::string& path, const PlanContents& contents) {
   sections.push_back({SectionKind::kGraph, encode_graph(contents.graph, layout)});
   sections.push_back({SectionKind::kTactics, encode_tactics(contents.tactics)});
   sections.push_back({SectionKind::kProfiles, encode_profiles(contents.profiles)});
-  sections.push_back({SectionKind::kMetadata, contents.metadata.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)});
+  sections.push_back(
+      {SectionKind::kMetadata, contents.metadata.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)});
   if (!contents.kernels.empty()) sections.push_back({SectionKind::kKernels, encode_kernels(contents.kernels)});
   for (auto& s : sections) {
     s.size = s.bytes.size();

@@ -29,7 +29,9 @@ uint64_t weights_bytes(const ir::Graph& graph) {
   return total;
 }
 
-size_t weights_count(const ir::Graph& graph) { return constants(graph).size(); }
+size_t weights_count(const ir::Graph& graph) {
+  return constants(graph).size();
+}
 
 Result<uint64_t> activation_bytes(const ir::Graph& graph,
                                   const std::map<std::string, std::vector<int64_t>>& input_dims) {

@@ -18,6 +18,7 @@ size_t weights_count(const ir::Graph& graph);
 // The sum of the bytes of every non-constant tensor (inputs, intermediates, outputs) when the inputs
 // have `input_dims`, from shape inference on a copy of the graph. An upper bound on activation memory
 // (no reuse); an error when some tensor's shape stays unknown.
-Result<uint64_t> activation_bytes(const ir::Graph& graph, const std::map<std::string, std::vector<int64_t>>& input_dims);
+Result<uint64_t> activation_bytes(const ir::Graph& graph,
+                                  const std::map<std::string, std::vector<int64_t>>& input_dims);
 
 }  // namespace sinter::plan

@@ -1,9 +1,6 @@
-// Backends: what the builder and the Engine ask of a device. The cpu backend (reference kernels) is
-// always present; the CUDA backend plugs in by providing src/runtime/cuda/cuda_backend.h, which declares
-//
-//   namespace sinter::runtime { const Backend& cuda_backend(); }
-//
-// and is picked up by find_backend() when sinter is built with SINTER_WITH_CUDA.
+// Backends: what the builder and the Engine ask of a device. The cpu backend (reference kernels,
+// runtime/cpu_backend.cpp) is always present; the cuda backend (runtime/cuda_backend.cpp, glue around
+// runtime/cuda/cuda_engine.h) exists in builds with SINTER_WITH_CUDA. find_backend() picks one by name.
 #pragma once
 
 #include <functional>

@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::string_view kTacticPrefix = "ref.";
 
-std::string reference_tactic(ir::OpKind op) { return std::string(kTacticPrefix) + std::string(ir::op_name(op)); }
+std::string reference_tactic(ir::OpKind op) {
+  return std::string(kTacticPrefix) + std::string(ir::op_name(op));
+}
 
 class CpuExecutable : public Executable {
  public:
@@ -45,8 +47,7 @@ class CpuBackend : public Backend {
         return unimplemented("node '" + node.name + "' (" + std::string(ir::op_name(node.op)) +
                              "): no reference kernel for this op");
       plan.tactics.push_back({reference_tactic(node.op), {}});
-      if (options.verbose && options.progress)
-        options.progress("  " + node.name + ": " + plan.tactics.back().name);
+      if (options.verbose && options.progress) options.progress("  " + node.name + ": " + plan.tactics.back().name);
     }
     return Status::Ok();
   }

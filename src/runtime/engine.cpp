@@ -16,7 +16,9 @@ struct Engine::Impl {
 
 namespace {
 
-std::string dims_text(const std::vector<int64_t>& dims) { return Shape::from_static(dims).to_string(); }
+std::string dims_text(const std::vector<int64_t>& dims) {
+  return Shape::from_static(dims).to_string();
+}
 
 std::string input_list(const std::vector<TensorInfo>& inputs) {
   std::string s;
@@ -28,7 +30,8 @@ Status check_inputs(const Engine::Impl& e, const TensorMap& given) {
   for (const auto& [name, t] : given) {
     bool known = false;
     for (const auto& i : e.inputs) known |= i.name == name;
-    if (!known) return invalid_argument("'" + name + "' is not an input of the model (inputs: " + input_list(e.inputs) + ")");
+    if (!known)
+      return invalid_argument("'" + name + "' is not an input of the model (inputs: " + input_list(e.inputs) + ")");
   }
   std::map<std::string, std::pair<int64_t, std::string>> symbols;  // symbol -> (value, input that bound it)
   for (const auto& info : e.inputs) {
@@ -113,11 +116,21 @@ Result<Engine> Engine::from_plan(const Plan& plan) {
   return Engine(std::make_shared<const Impl>(std::move(impl)));
 }
 
-const Target& Engine::target() const { return impl_->plan->target; }
-const std::vector<TensorInfo>& Engine::inputs() const { return impl_->inputs; }
-const std::vector<TensorInfo>& Engine::outputs() const { return impl_->outputs; }
-const std::vector<InputProfile>& Engine::profiles() const { return impl_->plan->profiles; }
-std::string Engine::metadata_json() const { return impl_->plan->metadata.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+const Target& Engine::target() const {
+  return impl_->plan->target;
+}
+const std::vector<TensorInfo>& Engine::inputs() const {
+  return impl_->inputs;
+}
+const std::vector<TensorInfo>& Engine::outputs() const {
+  return impl_->outputs;
+}
+const std::vector<InputProfile>& Engine::profiles() const {
+  return impl_->plan->profiles;
+}
+std::string Engine::metadata_json() const {
+  return impl_->plan->metadata.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 Result<TensorMap> Engine::run(const TensorMap& inputs) const {
   SINTER_RETURN_IF_ERROR(check_inputs(*impl_, inputs));

@@ -2,9 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli_harness.h"
 #include "core/npz.h"
@@ -149,8 +148,8 @@ TEST_F(CliCommands, BenchReportsLatencyPercentiles) {
   ASSERT_EQ(build_->exit_code, 0);
   auto r = run_cli({"bench", plan(), "--iterations", "5", "--warmup", "2", "--duration", "0"});
   expect_success(r);
-  for (const char* want : {"warm-up: 2 runs", "timed: 5 runs", "throughput:", "qps", "min ", "max ", "mean ",
-                           "median ", "p90 ", "p95 ", "p99 "})
+  for (const char* want : {"warm-up: 2 runs", "timed: 5 runs", "throughput:", "qps", "min ", "max ", "mean ", "median ",
+                           "p90 ", "p95 ", "p99 "})
     EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
   auto t = run_cli({"bench", plan(), "--iterations", "1", "--warmup-ms", "20", "--duration", "0.2"});
   expect_success(t);
@@ -184,8 +183,8 @@ TEST_F(CliCommands, BundledDemoModel) {
   ASSERT_TRUE(std::filesystem::exists(model));
   Scratch s;
   const std::string p = s.file("resnet-tiny.plan");
-  expect_success(run_cli({"build", model, "-o", p, "--min-shapes", "input:1x3x64x64", "--opt-shapes",
-                          "input:1x3x64x64", "--max-shapes", "input:2x3x64x64"}));
+  expect_success(run_cli({"build", model, "-o", p, "--min-shapes", "input:1x3x64x64", "--opt-shapes", "input:1x3x64x64",
+                          "--max-shapes", "input:2x3x64x64"}));
   auto i = run_cli({"inspect", p});
   expect_success(i);
   EXPECT_NE(i.out.find("ref.Conv"), std::string::npos) << i.out;

@@ -29,7 +29,8 @@ class CliErrors : public ::testing::Test {
     std::string bytes = slurp(plan());
     edit(bytes);
     const std::string path = scratch_->file(name);
-    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return path;
   }
   static Scratch* scratch_;
@@ -74,9 +75,9 @@ TEST_F(CliErrors, BuildBadOptions) {
   expect_clean_error(run_cli({"build", m, "-o", o, "--shapes", "nope:2x8"}), "'nope', which is not an input");
   expect_clean_error(run_cli({"build", m, "-o", o, "--shapes", "x:3x8"}), "model declares [2,8]");
   expect_clean_error(run_cli({"build", d, "-o", o, "--opt-shapes", "x:2x8"}), "needs all three");
-  expect_clean_error(run_cli({"build", d, "-o", o, "--min-shapes", "x:4x8", "--opt-shapes", "x:2x8", "--max-shapes",
-                              "x:8x8"}),
-                     "min <= opt <= max");
+  expect_clean_error(
+      run_cli({"build", d, "-o", o, "--min-shapes", "x:4x8", "--opt-shapes", "x:2x8", "--max-shapes", "x:8x8"}),
+      "min <= opt <= max");
   expect_clean_error(run_cli({"build", m, "-o", o, "--fp16"}), "fp32 only");
   expect_clean_error(run_cli({"build", m, "-o", scratch_->file("no/such/dir/o.plan")}), "no/such/dir");
   expect_clean_error(run_cli({"build", m, "-o", scratch_->path()}), "is a directory");
@@ -125,11 +126,14 @@ TEST_F(CliErrors, RunBadInputs) {
 }
 
 TEST_F(CliErrors, DynamicShapes) {
-  expect_clean_error(run_cli({"run", dyn_free_plan()}), "input 'x' has symbolic shape [batch,8]; give its dims with --shapes");
+  expect_clean_error(run_cli({"run", dyn_free_plan()}),
+                     "input 'x' has symbolic shape [batch,8]; give its dims with --shapes");
   expect_clean_error(run_cli({"bench", dyn_free_plan(), "--duration", "0"}), "give its dims with --shapes");
-  expect_clean_error(run_cli({"run", dyn_plan(), "--shapes", "x:5x8"}), "outside the plan's profile (min [1,8], max [4,8])");
+  expect_clean_error(run_cli({"run", dyn_plan(), "--shapes", "x:5x8"}),
+                     "outside the plan's profile (min [1,8], max [4,8])");
   expect_clean_error(run_cli({"run", dyn_plan(), "--shapes", "x:2x9"}), "must have shape [batch,8]");
-  expect_clean_error(run_cli({"bench", dyn_plan(), "--shapes", "x:8x8", "--duration", "0"}), "outside the plan's profile");
+  expect_clean_error(run_cli({"bench", dyn_plan(), "--shapes", "x:8x8", "--duration", "0"}),
+                     "outside the plan's profile");
 }
 
 }  // namespace

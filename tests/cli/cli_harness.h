@@ -2,6 +2,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -15,14 +16,12 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 extern char** environ;
 
 namespace sinter::cli_test {
 
 struct CliResult {
-  int exit_code = -1;   // valid when !signaled && !timed_out
+  int exit_code = -1;  // valid when !signaled && !timed_out
   bool signaled = false;
   int signal = 0;
   bool timed_out = false;
@@ -124,6 +123,8 @@ inline void expect_success(const CliResult& r) {
   EXPECT_TRUE(r.err.empty()) << r.describe();
 }
 
-inline std::string fixture(const std::string& name) { return std::string(SINTER_FIXTURE_DIR) + "/cli/" + name; }
+inline std::string fixture(const std::string& name) {
+  return std::string(SINTER_FIXTURE_DIR) + "/cli/" + name;
+}
 
 }  // namespace sinter::cli_test

@@ -53,10 +53,12 @@ TEST(BroadcastPlan, OuterProductAndSizeOneDims) {
 }
 
 TEST(BroadcastPlan, ScalarOutputAndScalarOperand) {
-  auto p = plan_broadcast({}, {{}, {1}});
+  auto p = plan_broadcast({}, {{}, {}});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->dims, Dims({1}));
   EXPECT_EQ(p->numel(), 1);
+  EXPECT_TRUE(plan_broadcast({1}, {{}, {1}}).ok());
+  EXPECT_FALSE(plan_broadcast({}, {{1}}).ok());  // a rank-1 operand does not fit a scalar output
   auto q = plan_broadcast({5, 7}, {{5, 7}, {}});
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->dims, Dims({35}));

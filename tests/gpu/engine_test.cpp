@@ -231,6 +231,44 @@ TEST(CudaEngine, DescribeReportsMemoryPlanAndTactics) {
   EXPECT_TRUE(out.ok()) << out.status().to_string();
 }
 
+// x * (erf(x / sqrt2) + 1) * 0.5, as exporters write exact GELU, then a Reshape (a view, no copy).
+TEST(CudaEngine, GeluChainAndViewsMatchReference) {
+  SINTER_SKIP_WITHOUT_GPU();
+  ir::Graph g;
+  ir::ValueId x = g.add_value("x", DType::kFloat32, Shape({Dim(3), Dim(5), Dim(7)}));
+  g.add_input(x);
+  auto scalar = [&](const std::string& name, double v) {
+    HostTensor t(DType::kFloat32, {});
+    t.set_from_double(0, v);
+    return g.add_constant(name, t);
+  };
+  ir::ValueId d = node(g, ir::OpKind::kDiv, "div", {x, scalar("sqrt2", 1.4142135623730951)});
+  ir::ValueId e = node(g, ir::OpKind::kErf, "erf", {d});
+  ir::ValueId a = node(g, ir::OpKind::kAdd, "add1", {e, scalar("one", 1.0)});
+  ir::ValueId m = node(g, ir::OpKind::kMul, "mulx", {x, a});
+  ir::ValueId h = node(g, ir::OpKind::kMul, "half", {m, scalar("half_c", 0.5)});
+  HostTensor shape(DType::kInt64, {2});
+  shape.set_from_double(0, 15);
+  shape.set_from_double(1, 7);
+  ir::ValueId y = node(g, ir::OpKind::kReshape, "reshape", {h, g.add_constant("shape", shape)});
+  g.value(y).name = "y";
+  g.add_output(y);
+  g = inferred(std::move(g));
+  TensorMap in = {{"x", gputest::random_tensor(DType::kFloat32, {3, 5, 7}, 5, -3, 3)}};
+  gputest::check_engine_against_reference(g, in, EngineOptions{}, {1e-5, 1e-4});
+  EngineOptions fp16;
+  fp16.precision = Precision::kFp16;
+  gputest::check_engine_against_reference(g, in, fp16, {1e-2, 1e-2});
+  auto engine = CudaEngine::create(g, EngineOptions{});
+  ASSERT_TRUE(engine.ok());
+  auto desc = (*engine)->describe();
+  ASSERT_TRUE(desc.ok()) << desc.status().to_string();
+  std::map<std::string, std::string> by_node;
+  for (const auto& t : desc->tactics) by_node[t.node] = t.tactic;
+  EXPECT_EQ(by_node["erf"], "fused into half");
+  EXPECT_EQ(by_node["reshape"], "view (no copy)");
+}
+
 TEST(CudaEngine, TuneChoosesAWorkingTactic) {
   SINTER_SKIP_WITHOUT_GPU();
   ir::Graph g = inferred(small_cnn(Dim(2)));

@@ -299,6 +299,10 @@ TEST(TextFormat, ErrorsNameLineAndColumn) {
       {"graph(%x: f33[2]) -> (%x) {}", "line 1, column 11: expected a dtype"},
       {"graph(%x: f32[2]) -> (%x) {\n  %y = Relu(%x)", "line 2, column 16: expected '}' to close the graph"},
       {"graph(%x: f32[2]) -> (%x) {\n  %y = Relu(%x) {s=\"\\q\"}\n}", "line 2, column 21: unknown escape in string"},
+      {"graph(%x: f32[2]) -> (%x) {\n  %y = Relu(%x) {f=1e999}\n}",
+       "line 2, column 20: 1e999 is not a valid 64-bit float"},
+      {"graph() -> (%c) {\n  const %c: f32[99999999999,99999999999] = splat<0>\n}",
+       "line 2, column 13: '%c': f32[99999999999,99999999999] is too large for a constant"},
       {"graph(%x: f32[2]) -> (%x) {\n  %y = Relu(%x) {g=graph() -> (%k) {}}\n}",
        "line 2, column 32: undefined value '%k'"},
   };

@@ -67,6 +67,16 @@ inline bool same_tensor(const HostTensor& a, const HostTensor& b) {
          (a.nbytes() == 0 || std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0);
 }
 
+// "f32[2x3] {1, 2, ...}": the first values, for failure messages.
+inline std::string describe(const HostTensor& t) {
+  std::string s = t.summary() + " {";
+  for (int64_t i = 0; i < std::min<int64_t>(t.numel(), 16); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(t.get_as_double(i));
+  }
+  return s + (t.numel() > 16 ? ", ...}" : "}");
+}
+
 // Every constant of `after` that is not a constant of `before` holds exactly what the reference
 // executor computes for that value in `before`.
 inline void expect_new_constants_match_reference(const ir::Graph& before, const ir::Graph& after) {
@@ -81,8 +91,8 @@ inline void expect_new_constants_match_reference(const ir::Graph& before, const 
     ASSERT_TRUE(pruned.ok()) << pruned.status().to_string();
     auto run = runtime::ReferenceExecutor(g).run(random_inputs(g));
     ASSERT_TRUE(run.ok()) << "computing " << v.name << ": " << run.status().to_string();
-    EXPECT_TRUE(same_tensor(run->at(v.name), *v.constant)) << "constant " << v.name << " is " << v.constant->summary()
-                                                           << ", the executor gives " << run->at(v.name).summary();
+    EXPECT_TRUE(same_tensor(run->at(v.name), *v.constant)) << "constant " << v.name << " is " << describe(*v.constant)
+                                                           << ", the executor gives " << describe(run->at(v.name));
   }
 }
 

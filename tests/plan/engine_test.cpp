@@ -89,7 +89,8 @@ TEST(Engine, ChecksInputsBeforeRunning) {
       {{{"x", HostTensor(DType::kInt64, {2, 4})}}, "input 'x' must be f32, got i64"},
       {{{"x", HostTensor(DType::kFloat32, {2, 4, 1})}}, "input 'x' must have shape [batch,4], got [2,4,1]"},
       {{{"x", HostTensor(DType::kFloat32, {2, 5})}}, "input 'x' must have shape [batch,4], got [2,5]"},
-      {{{"x", HostTensor(DType::kFloat32, {5, 4})}}, "input 'x' has shape [5,4], outside the plan's profile (min [1,4], max [4,4])"},
+      {{{"x", HostTensor(DType::kFloat32, {5, 4})}},
+       "input 'x' has shape [5,4], outside the plan's profile (min [1,4], max [4,4])"},
   };
   for (const auto& c : cases) {
     auto r = e->run(c.inputs);
@@ -149,9 +150,18 @@ TEST(Builder, RefusesBadOptionsWithOneLine) {
   const std::vector<Case> cases = {
       {[](BuildOptions& o) { o.device = "tpu"; }, "unknown device 'tpu'"},
       {[](BuildOptions& o) { o.precision = Precision::kFp16; }, "the cpu backend runs fp32 only"},
-      {[](BuildOptions& o) { o.input_shapes["nope"] = {1, 4}; }, "--shapes names 'nope', which is not an input"},
-      {[](BuildOptions& o) { o.input_shapes["x"] = {1, 5}; }, "--shapes gives input 'x' shape [1,5]"},
-      {[](BuildOptions& o) { o.opt_shapes["x"] = {1, 4}; }, "needs all three of --min-shapes"},
+      {[](BuildOptions& o) {
+         o.input_shapes["nope"] = {1, 4};
+       },
+       "--shapes names 'nope', which is not an input"},
+      {[](BuildOptions& o) {
+         o.input_shapes["x"] = {1, 5};
+       },
+       "--shapes gives input 'x' shape [1,5]"},
+      {[](BuildOptions& o) {
+         o.opt_shapes["x"] = {1, 4};
+       },
+       "needs all three of --min-shapes"},
       {[](BuildOptions& o) {
          o.min_shapes["x"] = {4, 4};
          o.opt_shapes["x"] = {2, 4};

@@ -18,7 +18,10 @@ using plan_test::write_bytes;
 std::string write_rich_plan(const TempDir& dir, const std::string& name = "rich.plan") {
   PlanContents p = plan_test::make_plan(plan_test::make_rich_graph());
   p.profiles.push_back({"x", {1, 3, 1}, {4, 3, 16}, {8, 3, 64}});
-  p.kernels["gemm_sm90.cubin"] = std::string("\x7f" "ELF\0\1\2", 7);
+  p.kernels["gemm_sm90.cubin"] = std::string(
+      "\x7f"
+      "ELF\0\1\2",
+      7);
   std::string path = dir.file(name);
   Status s = write_plan_file(path, p);
   EXPECT_TRUE(s.ok()) << s.to_string();
@@ -126,18 +129,18 @@ TEST(PlanFile, HeaderLayoutMatchesTheDocs) {
   EXPECT_EQ(b.substr(0, 8), "SINTPLAN");
   EXPECT_EQ(le32(b, 8), kPlanFormatVersion);
   const uint32_t header_size = le32(b, 16);
-  EXPECT_EQ(le32(b, 12), static_cast<uint32_t>(::crc32(0, reinterpret_cast<const Bytef*>(b.data() + 16),
-                                                        header_size - 16)));
+  EXPECT_EQ(le32(b, 12),
+            static_cast<uint32_t>(::crc32(0, reinterpret_cast<const Bytef*>(b.data() + 16), header_size - 16)));
   EXPECT_EQ(le64(b, 24), b.size());
   auto sections = raw_sections(b);
   ASSERT_EQ(sections.size(), 6u);  // graph, tactics, profiles, metadata, kernels, weights
   EXPECT_EQ(sections.back().kind, static_cast<uint32_t>(SectionKind::kWeights));
   for (const auto& s : sections) {
     EXPECT_EQ(s.offset % kAlignment, 0u);
-    const uint32_t crc = le32(b, header_size - (sections.size()) * kSectionEntryBytes +
-                                     (&s - sections.data()) * kSectionEntryBytes + 24);
-    EXPECT_EQ(crc, static_cast<uint32_t>(::crc32(0, reinterpret_cast<const Bytef*>(b.data() + s.offset),
-                                                 static_cast<uInt>(s.size))));
+    const uint32_t crc = le32(
+        b, header_size - (sections.size()) * kSectionEntryBytes + (&s - sections.data()) * kSectionEntryBytes + 24);
+    EXPECT_EQ(crc, static_cast<uint32_t>(
+                       ::crc32(0, reinterpret_cast<const Bytef*>(b.data() + s.offset), static_cast<uInt>(s.size))));
   }
   // The metadata section is the JSON text itself.
   for (const auto& s : sections)
@@ -296,8 +299,8 @@ void fix_checksums(std::string& b) {
     size_t at = header_size - (count - i) * kSectionEntryBytes;
     uint64_t off = le64(b, at + 8), size = le64(b, at + 16);
     if (off > b.size() || size > b.size() - off) continue;  // the forged entry itself
-    put32(b, at + 24, static_cast<uint32_t>(::crc32(0, reinterpret_cast<const Bytef*>(b.data() + off),
-                                                   static_cast<uInt>(size))));
+    put32(b, at + 24,
+          static_cast<uint32_t>(::crc32(0, reinterpret_cast<const Bytef*>(b.data() + off), static_cast<uInt>(size))));
   }
   put32(b, 12, static_cast<uint32_t>(::crc32(0, reinterpret_cast<const Bytef*>(b.data() + 16), header_size - 16)));
 }
@@ -331,8 +334,7 @@ TEST(PlanFile, DecodesSectionsWithBoundsChecksEvenWhenChecksumsPass) {
     write_bytes(dir.file("f.plan"), forged);
     auto r = read_plan_file(dir.file("f.plan"));
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.status().message().find("'metadata' is not a JSON object"), std::string::npos)
-        << r.status().message();
+    EXPECT_NE(r.status().message().find("'metadata' is not a JSON object"), std::string::npos) << r.status().message();
   }
   {
     std::string forged = b;  // the graph's value count is far larger than the section

@@ -6,7 +6,9 @@
 namespace sinter {
 namespace {
 
-Target h200() { return {"cuda", Precision::kFp16, "NVIDIA H200", 9, 0, "12.8", "13.1.0", "9.10.0"}; }
+Target h200() {
+  return {"cuda", Precision::kFp16, "NVIDIA H200", 9, 0, "12.8", "13.1.0", "9.10.0"};
+}
 
 TEST(Target, DescribesItself) {
   EXPECT_EQ(Target{}.to_string(), "cpu");
@@ -54,10 +56,10 @@ TEST(Target, MismatchNamesBothSidesInOneLine) {
     void (*change)(Target&);
     const char* what;
   };
-  for (const Case& c : {Case{[](Target& t) { t.cuda_runtime = "12.6"; }, "CUDA runtime"},
-                        Case{[](Target& t) { t.cublas = "12.9.1"; }, "cuBLAS"},
-                        Case{[](Target& t) { t.cudnn = "9.1.0"; }, "cuDNN"},
-                        Case{[](Target& t) { t = Target{}; }, "backend"}}) {
+  for (const Case& c :
+       {Case{[](Target& t) { t.cuda_runtime = "12.6"; }, "CUDA runtime"},
+        Case{[](Target& t) { t.cublas = "12.9.1"; }, "cuBLAS"}, Case{[](Target& t) { t.cudnn = "9.1.0"; }, "cuDNN"},
+        Case{[](Target& t) { t = Target{}; }, "backend"}}) {
     Target machine = h200();
     c.change(machine);
     Status m = check_target_compatible(h200(), machine);

@@ -11,7 +11,9 @@ namespace sinter::cli {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 // Nearest-rank percentile of sorted samples.
 double percentile(const std::vector<double>& sorted, double p) {
@@ -23,10 +25,15 @@ double percentile(const std::vector<double>& sorted, double p) {
 CLI::App* add_bench(CLI::App& app, BenchArgs& a) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure a plan's latency and throughput");
   cmd->add_option("plan", a.plan, "Plan file")->required();
-  cmd->add_option("--iterations", a.iterations, "Run at least this many timed inferences")->check(CLI::Range(int64_t{1}, int64_t{100000000}));
-  auto* warmup = cmd->add_option("--warmup", a.warmup, "Warm-up inferences (instead of --warmup-ms)")->check(CLI::Range(int64_t{0}, int64_t{100000000}));
-  cmd->add_option("--warmup-ms", a.warmup_ms, "Warm up for this long, in ms")->check(CLI::Range(0.0, 3.6e6))->excludes(warmup);
-  cmd->add_option("--duration", a.duration_s, "Keep timing for at least this many seconds")->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--iterations", a.iterations, "Run at least this many timed inferences")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
+  auto* warmup = cmd->add_option("--warmup", a.warmup, "Warm-up inferences (instead of --warmup-ms)")
+                     ->check(CLI::Range(int64_t{0}, int64_t{100000000}));
+  cmd->add_option("--warmup-ms", a.warmup_ms, "Warm up for this long, in ms")
+      ->check(CLI::Range(0.0, 3.6e6))
+      ->excludes(warmup);
+  cmd->add_option("--duration", a.duration_s, "Keep timing for at least this many seconds")
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--shapes", a.shapes, "Input dims: name:1x3x224x224[,name2:...]");
   cmd->add_option("--seed", a.seed, "Seed for the random inputs");
   return cmd;
@@ -77,9 +84,10 @@ int run_bench(const BenchArgs& a) {
   std::printf("warm-up: %lld runs in %.1f ms\n", static_cast<long long>(warm_runs), warm_ms);
   std::printf("timed: %zu runs in %.3f s\n", latencies.size(), total_ms / 1000.0);
   std::printf("throughput: %.2f qps\n", static_cast<double>(latencies.size()) / (total_ms / 1000.0));
-  std::printf("latency (host wall time, ms): min %.4f  max %.4f  mean %.4f  median %.4f  p90 %.4f  p95 %.4f  p99 %.4f\n",
-              sorted.front(), sorted.back(), sum / static_cast<double>(sorted.size()), percentile(sorted, 50),
-              percentile(sorted, 90), percentile(sorted, 95), percentile(sorted, 99));
+  std::printf(
+      "latency (host wall time, ms): min %.4f  max %.4f  mean %.4f  median %.4f  p90 %.4f  p95 %.4f  p99 %.4f\n",
+      sorted.front(), sorted.back(), sum / static_cast<double>(sorted.size()), percentile(sorted, 50),
+      percentile(sorted, 90), percentile(sorted, 95), percentile(sorted, 99));
   return 0;
 }
 

@@ -32,10 +32,10 @@ int run_build(const BuildArgs& a) {
   options.device = a.device;
   options.precision = a.fp16 ? Precision::kFp16 : a.bf16 ? Precision::kBf16 : Precision::kFp32;
   options.verbose = a.verbose;
-  for (auto [values, target, flag] :
-       {std::tuple{&a.shapes, &options.input_shapes, "--shapes"}, std::tuple{&a.min_shapes, &options.min_shapes, "--min-shapes"},
-        std::tuple{&a.opt_shapes, &options.opt_shapes, "--opt-shapes"},
-        std::tuple{&a.max_shapes, &options.max_shapes, "--max-shapes"}}) {
+  for (auto [values, target, flag] : {std::tuple{&a.shapes, &options.input_shapes, "--shapes"},
+                                      std::tuple{&a.min_shapes, &options.min_shapes, "--min-shapes"},
+                                      std::tuple{&a.opt_shapes, &options.opt_shapes, "--opt-shapes"},
+                                      std::tuple{&a.max_shapes, &options.max_shapes, "--max-shapes"}}) {
     auto parsed = parse_shapes(*values, flag);
     if (!parsed.ok()) return fail(parsed.status().message(), kExitUsage);
     *target = std::move(parsed).value();
@@ -61,7 +61,8 @@ int run_build(const BuildArgs& a) {
   std::map<std::string, int> tactic_counts;
   for (const auto& t : plan->contents().tactics) ++tactic_counts[t.name];
   std::string tactics;
-  for (const auto& [name, n] : tactic_counts) tactics += (tactics.empty() ? "" : ", ") + name + " x" + std::to_string(n);
+  for (const auto& [name, n] : tactic_counts)
+    tactics += (tactics.empty() ? "" : ", ") + name + " x" + std::to_string(n);
   std::printf("\nbuilt %s\n", output.c_str());
   std::printf("  target   %s, %s\n", plan->target().to_string().c_str(),
               std::string(precision_name(plan->target().precision)).c_str());

@@ -16,7 +16,9 @@ int fail(const std::string& message, int code) {
   return code;
 }
 
-int fail(const Status& status) { return fail(status.message(), kExitFailure); }
+int fail(const Status& status) {
+  return fail(status.message(), kExitFailure);
+}
 
 namespace {
 Result<std::vector<int64_t>> parse_dims(const std::string& text, const std::string& entry, const std::string& flag) {

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <map>
 #include <string>
@@ -74,7 +73,7 @@ struct BenchArgs {
   std::string plan;
   std::vector<std::string> shapes;
   int64_t iterations = 10;
-  int64_t warmup = -1;        // runs; -1: use warmup_ms
+  int64_t warmup = -1;  // runs; -1: use warmup_ms
   double warmup_ms = 200;
   double duration_s = 3;
   uint64_t seed = 0;

@@ -72,9 +72,15 @@ nlohmann::json describe(const std::string& path, const plan::PlanContents& p) {
   j["format_version"] = p.format_version;
   j["producer"] = p.producer;
   const Target& t = p.target;
-  j["target"] = {{"backend", t.backend},   {"precision", precision_name(t.precision)}, {"description", t.to_string()},
-                 {"gpu_name", t.gpu_name}, {"compute_capability", t.backend == "cuda" ? std::to_string(t.sm_major) + "." + std::to_string(t.sm_minor) : ""},
-                 {"cuda_runtime", t.cuda_runtime}, {"cublas", t.cublas}, {"cudnn", t.cudnn}};
+  j["target"] = {
+      {"backend", t.backend},
+      {"precision", precision_name(t.precision)},
+      {"description", t.to_string()},
+      {"gpu_name", t.gpu_name},
+      {"compute_capability", t.backend == "cuda" ? std::to_string(t.sm_major) + "." + std::to_string(t.sm_minor) : ""},
+      {"cuda_runtime", t.cuda_runtime},
+      {"cublas", t.cublas},
+      {"cudnn", t.cudnn}};
   j["sections"] = nlohmann::json::array();
   for (const auto& s : p.sections)
     j["sections"].push_back({{"name", s.name}, {"offset", s.offset}, {"bytes", s.size}, {"crc32", s.crc32}});
@@ -83,7 +89,8 @@ nlohmann::json describe(const std::string& path, const plan::PlanContents& p) {
     if (p.graph.value(id).constant) continue;
     nlohmann::json in = value_json(p.graph, id);
     for (const auto& prof : p.profiles)
-      if (prof.name == p.graph.value(id).name) in["profile"] = {{"min", prof.min}, {"opt", prof.opt}, {"max", prof.max}};
+      if (prof.name == p.graph.value(id).name)
+        in["profile"] = {{"min", prof.min}, {"opt", prof.opt}, {"max", prof.max}};
     j["inputs"].push_back(in);
   }
   j["outputs"] = nlohmann::json::array();
@@ -126,21 +133,25 @@ void print_text(const nlohmann::json& j, const plan::PlanContents& p) {
   };
   std::printf("plan         %s, %s\n", str(j["file"]).c_str(), bytes_string(j["file_bytes"].get<uint64_t>()).c_str());
   std::printf("format       version %u, written by %s\n", p.format_version, p.producer.c_str());
-  std::printf("target       %s, %s\n", p.target.to_string().c_str(), std::string(precision_name(p.target.precision)).c_str());
+  std::printf("target       %s, %s\n", p.target.to_string().c_str(),
+              std::string(precision_name(p.target.precision)).c_str());
   if (p.metadata.contains("model_name"))
     std::printf("model        %s%s%s\n", str(p.metadata["model_name"]).c_str(),
                 p.metadata.contains("source") ? (" (from " + str(p.metadata["source"]) + ")").c_str() : "",
                 p.metadata.contains("build_time") ? (", built " + str(p.metadata["build_time"])).c_str() : "");
   std::printf("sections    ");
-  for (const auto& s : p.sections) std::printf(" %s %llu B @%llu;", s.name.c_str(), static_cast<unsigned long long>(s.size),
-                                                static_cast<unsigned long long>(s.offset));
+  for (const auto& s : p.sections)
+    std::printf(" %s %llu B @%llu;", s.name.c_str(), static_cast<unsigned long long>(s.size),
+                static_cast<unsigned long long>(s.offset));
   std::printf("\n");
   for (const auto& in : j["inputs"]) {
     const auto& v = p.graph.value(p.graph.find_value(in["name"].get<std::string>()));
     std::printf("input        %s %s %s", v.name.c_str(), str(in["dtype"]).c_str(), v.shape.to_string().c_str());
     if (in.contains("profile"))
-      std::printf("  profile min %s opt %s max %s", dims_string(in["profile"]["min"].get<std::vector<int64_t>>()).c_str(),
-                  dims_string(in["profile"]["opt"].get<std::vector<int64_t>>()).c_str(), dims_string(in["profile"]["max"].get<std::vector<int64_t>>()).c_str());
+      std::printf("  profile min %s opt %s max %s",
+                  dims_string(in["profile"]["min"].get<std::vector<int64_t>>()).c_str(),
+                  dims_string(in["profile"]["opt"].get<std::vector<int64_t>>()).c_str(),
+                  dims_string(in["profile"]["max"].get<std::vector<int64_t>>()).c_str());
     std::printf("\n");
   }
   for (ir::ValueId id : p.graph.outputs()) {

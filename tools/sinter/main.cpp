@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cli.h"
+#include "conformance.h"
 #include "runtime/backend.h"
 
 namespace sinter::cli {
@@ -28,13 +29,15 @@ int main_impl(int argc, char** argv) {
   RunArgs run_args;
   InspectArgs inspect_args;
   BenchArgs bench_args;
+  ConformanceArgs conformance_args;
   CLI::App* build = add_build(app, build_args);
   CLI::App* run = add_run(app, run_args);
   CLI::App* inspect = add_inspect(app, inspect_args);
   CLI::App* bench = add_bench(app, bench_args);
+  CLI::App* conformance = add_conformance(app, conformance_args);
   std::string topic;
   CLI::App* help = app.add_subcommand("help", "Print help for sinter or one command");
-  help->add_option("command", topic, "build, run, inspect or bench");
+  help->add_option("command", topic, "build, run, inspect, bench or conformance");
   app.require_subcommand(0, 1);
 
   try {
@@ -54,17 +57,18 @@ int main_impl(int argc, char** argv) {
       std::printf("%s", app.get_formatter()->make_help(&app, "sinter", CLI::AppFormatMode::Normal).c_str());
       return 0;
     }
-    for (CLI::App* cmd : {build, run, inspect, bench})
+    for (CLI::App* cmd : {build, run, inspect, bench, conformance})
       if (cmd->get_name() == topic) {
         std::printf("%s", cmd->get_formatter()->make_help(cmd, "sinter " + topic, CLI::AppFormatMode::Normal).c_str());
         return 0;
       }
-    return fail("no command '" + topic + "' (commands: build, run, inspect, bench)", kExitUsage);
+    return fail("no command '" + topic + "' (commands: build, run, inspect, bench, conformance)", kExitUsage);
   }
   if (*build) return run_build(build_args);
   if (*run) return run_run(run_args);
   if (*inspect) return run_inspect(inspect_args);
   if (*bench) return run_bench(bench_args);
+  if (*conformance) return run_conformance(conformance_args);
   return fail("no command given; try 'sinter help'", kExitUsage);
 }
 

@@ -60,7 +60,8 @@ int run_run(const RunArgs& a) {
     if (t.numel() > 0) {
       TensorStats s = tensor_stats(t);
       std::printf("  min %.6g  max %.6g  mean %.6g  std %.6g", s.min, s.max, s.mean, s.stddev);
-      if (s.nan || s.inf) std::printf("  nan %lld  inf %lld", static_cast<long long>(s.nan), static_cast<long long>(s.inf));
+      if (s.nan || s.inf)
+        std::printf("  nan %lld  inf %lld", static_cast<long long>(s.nan), static_cast<long long>(s.inf));
       std::printf("\n");
     }
   }

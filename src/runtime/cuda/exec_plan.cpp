@@ -306,6 +306,26 @@ Result<std::unique_ptr<ExecPlan>> build_exec_plan(const ir::Graph& base, const I
     return Status::Ok();
   };
 
+  // Ops that only relabel dims: their output shares the input's memory (no kernel, no copy).
+  std::map<int, int> alias;  // slot -> slot it shares memory with
+  auto is_view = [&](const ir::Node& n) {
+    switch (n.op) {
+      case ir::OpKind::kReshape:
+      case ir::OpKind::kFlatten:
+      case ir::OpKind::kSqueeze:
+      case ir::OpKind::kUnsqueeze:
+      case ir::OpKind::kIdentity:
+      case ir::OpKind::kDropout: break;
+      default: return false;
+    }
+    if (n.inputs.empty() || n.inputs[0] == ir::kNoValue || n.outputs.size() != 1 ||
+        n.outputs[0] == ir::kNoValue)
+      return false;  // Dropout's mask output needs a kernel
+    const ir::Value& in = g.value(n.inputs[0]);
+    const ir::Value& out = g.value(n.outputs[0]);
+    return in.dtype == out.dtype && in.shape.static_numel() == out.shape.static_numel();
+  };
+
   const LaunchContext prep_ctx = handles.launch_context(nullptr);
   for (size_t i = 0; i < g.num_nodes(); ++i) {
     const auto id = static_cast<ir::NodeId>(i);
@@ -317,6 +337,11 @@ Result<std::unique_ptr<ExecPlan>> build_exec_plan(const ir::Graph& base, const I
     step.where = "node '" + label + "' (" + std::string(ir::op_name(node.op)) + ")";
     for (ir::ValueId v : node.inputs) SINTER_RETURN_IF_ERROR(use_slot(v).with_context(step.where));
     for (ir::ValueId v : node.outputs) SINTER_RETURN_IF_ERROR(use_slot(v).with_context(step.where));
+    if (options.fuse && is_view(node)) {
+      alias[node.outputs[0]] = node.inputs[0];
+      plan->tactics.push_back({label, std::string(ir::op_name(node.op)), "view (no copy)"});
+      continue;
+    }
     auto ins = describe_values(g, node.inputs), outs = describe_values(g, node.outputs);
 
     std::vector<const CudaTactic*> candidates;
@@ -436,11 +461,21 @@ Result<std::unique_ptr<ExecPlan>> build_exec_plan(const ir::Graph& base, const I
   }
   for (const Binding& b : plan->inputs) first[static_cast<size_t>(b.slot)] = -1;
   for (const Binding& b : plan->outputs) last[static_cast<size_t>(b.slot)] = nsteps;
+  // A view keeps its root's memory alive for as long as either is used.
+  auto root_of = [&](int v) {
+    for (auto it = alias.find(v); it != alias.end(); it = alias.find(v)) v = it->second;
+    return v;
+  };
+  for (const auto& [view, src] : alias) {
+    const auto r = static_cast<size_t>(root_of(view)), v = static_cast<size_t>(view);
+    if (first[v] != std::numeric_limits<int64_t>::max()) first[r] = std::min(first[r], first[v]);
+    last[r] = std::max(last[r], last[v]);
+  }
   std::vector<TensorLifetime> lifetimes;
   std::vector<int> lifetime_slot;
   for (size_t i = 0; i < plan->slots.size(); ++i) {
     const Slot& s = plan->slots[i];
-    if (!s.used || s.weight) continue;
+    if (!s.used || s.weight || alias.count(static_cast<int>(i))) continue;
     int64_t f = first[i] == std::numeric_limits<int64_t>::max() ? last[i] : first[i];
     int64_t l = std::max(last[i], f);
     lifetimes.push_back({s.bytes, f, l});
@@ -448,6 +483,11 @@ Result<std::unique_ptr<ExecPlan>> build_exec_plan(const ir::Graph& base, const I
   }
   MemoryPlan mp = plan_memory(lifetimes);
   for (size_t i = 0; i < lifetime_slot.size(); ++i) plan->slots[static_cast<size_t>(lifetime_slot[i])].offset = mp.offsets[i];
+  for (const auto& [view, src] : alias) {
+    const Slot& root = plan->slots[static_cast<size_t>(root_of(view))];
+    plan->slots[static_cast<size_t>(view)].offset = root.offset;
+    plan->slots[static_cast<size_t>(view)].weight = root.weight;
+  }
   plan->arena_bytes = std::max<size_t>(mp.peak_bytes, kArenaAlignment);
   plan->tensor_sum_bytes = mp.total_bytes;
   return plan;

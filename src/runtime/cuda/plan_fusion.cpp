@@ -1,5 +1,7 @@
 #include "runtime/cuda/plan_fusion.h"
 
+#include <cmath>
+
 namespace sinter::runtime::cuda {
 
 namespace {
@@ -16,6 +18,22 @@ bool available_before(const ir::Graph& g, ir::ValueId v, ir::NodeId node) {
 }
 
 bool is_static_float(const ir::Value& v) { return v.shape.is_static() && dtype_is_float(v.dtype); }
+
+// True when v is a one-element constant within 1e-4 (relative) of `want`.
+bool is_scalar_const(const ir::Graph& g, ir::ValueId v, double want) {
+  const ir::Value& val = g.value(v);
+  if (!val.constant || val.constant->numel() != 1) return false;
+  double x = val.constant->get_as_double(0);
+  return std::fabs(x - want) <= 1e-4 * std::fabs(want);
+}
+
+// The operand of a two-input node that is not `v`, or kNoValue.
+ir::ValueId other_input(const ir::Node& n, ir::ValueId v) {
+  if (n.inputs.size() != 2) return ir::kNoValue;
+  if (n.inputs[0] == v) return n.inputs[1];
+  if (n.inputs[1] == v) return n.inputs[0];
+  return ir::kNoValue;
+}
 }  // namespace
 
 std::map<ir::NodeId, ir::NodeId> fuse_for_cuda(ir::Graph& g) {
@@ -29,7 +47,37 @@ std::map<ir::NodeId, ir::NodeId> fuse_for_cuda(ir::Graph& g) {
     const auto id = static_cast<ir::NodeId>(i);
     if (g.node(id).erased) continue;
     const ir::OpKind op = g.node(id).op;
-    if (op == ir::OpKind::kConv) {
+    if (op == ir::OpKind::kErf) {
+      // x * (erf(x / sqrt2) + 1) * 0.5 (the exporters' exact GELU) -> Gelu(x): one kernel instead of five.
+      const ir::ValueId d = g.node(id).inputs[0];
+      const ir::NodeId div = g.value(d).producer;
+      if (div < 0 || g.node(div).erased || sole_user(g, users, d) != id) continue;
+      const ir::Node& dn = g.node(div);
+      if (dn.inputs.size() != 2) continue;
+      const ir::ValueId x = dn.inputs[0];
+      const bool scaled = (dn.op == ir::OpKind::kDiv && is_scalar_const(g, dn.inputs[1], 1.4142135623730951)) ||
+                          (dn.op == ir::OpKind::kMul && is_scalar_const(g, dn.inputs[1], 0.7071067811865476));
+      if (!scaled) continue;
+      const ir::NodeId add = sole_user(g, users, g.node(id).outputs[0]);
+      if (add < 0 || g.node(add).op != ir::OpKind::kAdd ||
+          !is_scalar_const(g, other_input(g.node(add), g.node(id).outputs[0]), 1.0))
+        continue;
+      const ir::NodeId mul1 = sole_user(g, users, g.node(add).outputs[0]);
+      if (mul1 < 0 || g.node(mul1).op != ir::OpKind::kMul || other_input(g.node(mul1), g.node(add).outputs[0]) != x)
+        continue;
+      const ir::NodeId mul2 = sole_user(g, users, g.node(mul1).outputs[0]);
+      if (mul2 < 0 || g.node(mul2).op != ir::OpKind::kMul ||
+          !is_scalar_const(g, other_input(g.node(mul2), g.node(mul1).outputs[0]), 0.5))
+        continue;
+      if (g.value(g.node(mul2).outputs[0]).shape != g.value(x).shape) continue;
+      ir::Node& gelu = g.node(mul2);
+      gelu.op = ir::OpKind::kGelu;
+      gelu.inputs = {x};
+      gelu.attrs = ir::Attributes();
+      gelu.attrs.set("approximate", std::string("none"));
+      for (ir::NodeId gone : {div, id, add, mul1}) erase_into(gone, mul2);
+      users = g.users();
+    } else if (op == ir::OpKind::kConv) {
       const ir::ValueId y = g.node(id).outputs[0];
       ir::NodeId next = sole_user(g, users, y);
       if (next < 0) continue;

@@ -4,6 +4,7 @@
 //   Conv -> Add(z) -> Relu      =>  Conv{sinter.activation=Relu, sinter.residual=1}(x, w, b?, z)   relu(conv+b+z)
 //   Conv -> Relu                =>  Conv{sinter.activation=Relu}(x, w, b?)                         relu(conv+b)
 //   MatMul(x, W[K,N]) -> Add(c[N]) => MatMul{sinter.bias=1}(x, W, c)                               x@W + c
+//   x/sqrt2 -> Erf -> +1 -> *x -> *0.5 => Gelu(x)                                                  exact GELU
 #pragma once
 
 #include <map>

@@ -1,0 +1,8 @@
+// ONNX importers for the 'control' family (ops that need more than a 1:1 mapping).
+#include "onnx/op_importers.h"
+
+namespace sinter::onnx_import {
+
+void register_control_importers(OpImporterTable& table) { (void)table; }
+
+}  // namespace sinter::onnx_import
