@@ -7,6 +7,7 @@
 #include <set>
 
 #include "onnx/importer.h"
+#include "onnx/test_data_set.h"
 #include "passes/pipeline.h"
 
 namespace fs = std::filesystem;
@@ -81,6 +82,34 @@ Status compare(const std::string& name, const HostTensor& actual, const HostTens
   return Status::Ok();
 }
 
+// Compares values of any kind: the same kind, presence, sequence length, then every tensor.
+Status compare_values(const std::string& name, const RuntimeValue& actual, const RuntimeValue& expected,
+                      const Options& o, double* max_abs) {
+  if (actual.kind != expected.kind)
+    return invalid_argument("output '" + name + "' is a " + ir::value_kind_name(actual.kind) + ", expected a " +
+                            ir::value_kind_name(expected.kind));
+  if (expected.is_optional() && actual.has_element != expected.has_element)
+    return invalid_argument("output '" + name + "' is " + actual.summary() + ", expected " + expected.summary());
+  if (expected.is_optional() && !expected.has_element) return Status::Ok();
+  if (expected.kind == ir::ValueKind::kTensor || expected.kind == ir::ValueKind::kOptionalTensor)
+    return compare(name, actual.tensor, expected.tensor, o, max_abs);
+  if (actual.sequence.size() != expected.sequence.size())
+    return invalid_argument("output '" + name + "' has " + std::to_string(actual.sequence.size()) +
+                            " elements, expected " + std::to_string(expected.sequence.size()));
+  for (size_t i = 0; i < expected.sequence.size(); ++i)
+    SINTER_RETURN_IF_ERROR(
+        compare(name + "[" + std::to_string(i) + "]", actual.sequence[i], expected.sequence[i], o, max_abs));
+  return Status::Ok();
+}
+
+bool all_tensors(const ir::Graph& g) {
+  for (ir::ValueId v : g.inputs())
+    if (g.value(v).kind != ir::ValueKind::kTensor) return false;
+  for (ir::ValueId v : g.outputs())
+    if (g.value(v).kind != ir::ValueKind::kTensor) return false;
+  return true;
+}
+
 }  // namespace
 
 const char* outcome_name(Outcome o) {
@@ -136,31 +165,38 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
   if (data_sets.empty()) return finish(Outcome::kSkipped, "no test data sets");
 
   for (const auto& ds : data_sets) {
-    // Inputs first: their dims make the graph static, which lets the pipeline fold shape arithmetic.
-    std::vector<std::pair<std::string, HostTensor>> given;
-    for (const auto& path : sorted_files(ds, "input_")) {
-      std::string tname;
-      auto t = onnx_import::read_tensor_proto_file(path, &tname);
-      if (!t.ok()) return finish(Outcome::kUnsupported, fs::path(path).filename().string() + ": " + t.status().message());
-      given.emplace_back(tname, std::move(t).value());
-    }
-    // Probe import to learn input order, then import again with the concrete dims.
+    // Probe import to learn input order and kinds (a .pb file holds a TensorProto, a SequenceProto
+    // or an OptionalProto as the model's input says), then import again with the concrete dims.
     auto probe = onnx_import::import_model_file((fs::path(case_dir) / "model.onnx").string());
     if (!probe.ok())
       return finish(probe.status().code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed,
                     probe.status().message());
     std::vector<std::string> input_names;
+    std::vector<ir::ValueKind> input_kinds;
     for (ir::ValueId v : probe->inputs())
-      if (!probe->value(v).constant) input_names.push_back(probe->value(v).name);
+      if (!probe->value(v).constant) {
+        input_names.push_back(probe->value(v).name);
+        input_kinds.push_back(probe->value(v).kind);
+      }
+    // Inputs' dims make the graph static, which lets the pipeline fold shape arithmetic.
+    std::vector<std::pair<std::string, RuntimeValue>> given;
+    for (const auto& path : sorted_files(ds, "input_")) {
+      std::string tname;
+      const size_t i = given.size();
+      auto t = onnx_import::read_value_proto_file(path, i < input_kinds.size() ? input_kinds[i] : ir::ValueKind::kTensor,
+                                                  &tname);
+      if (!t.ok()) return finish(Outcome::kUnsupported, fs::path(path).filename().string() + ": " + t.status().message());
+      given.emplace_back(tname, std::move(t).value());
+    }
     onnx_import::ImportOptions import_options;
-    runtime::TensorMap inputs;
+    runtime::ValueMap inputs;
     for (size_t i = 0; i < given.size(); ++i) {
       std::string n = given[i].first;
       if (std::find(input_names.begin(), input_names.end(), n) == input_names.end()) {
         if (i >= input_names.size()) return finish(Outcome::kFailed, "more input files than model inputs");
         n = input_names[i];
       }
-      import_options.input_shapes[n] = given[i].second.dims();
+      if (given[i].second.is_tensor()) import_options.input_shapes[n] = given[i].second.tensor.dims();
       inputs[n] = std::move(given[i].second);
     }
     auto graph = onnx_import::import_model_file((fs::path(case_dir) / "model.onnx").string(), import_options);
@@ -172,7 +208,19 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
     Status st = passes::run_default_pipeline(*graph);
     if (!st.ok())
       return finish(st.code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed, st.message());
-    auto outputs = runner(*graph, inputs);
+    // Graphs with sequence or optional inputs/outputs run on the reference executor's value API.
+    Result<runtime::ValueMap> outputs = runtime::ValueMap{};
+    if (all_tensors(*graph)) {
+      runtime::TensorMap tensors;
+      for (auto& [n, v] : inputs) tensors[n] = v.tensor;
+      auto result = runner(*graph, tensors);
+      if (result.ok())
+        for (auto& [n, t] : *result) (*outputs)[n] = RuntimeValue::of_tensor(std::move(t));
+      else
+        outputs = result.status();
+    } else {
+      outputs = runtime::ReferenceExecutor(*graph).run_values(inputs);
+    }
     if (!outputs.ok())
       return finish(outputs.status().code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed,
                     outputs.status().message());
@@ -182,17 +230,17 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
       return finish(Outcome::kFailed, "model has " + std::to_string(outs.size()) + " outputs, test data " +
                                           std::to_string(expected_files.size()));
     for (size_t i = 0; i < outs.size(); ++i) {
-      auto expected = onnx_import::read_tensor_proto_file(expected_files[i]);
+      auto expected = onnx_import::read_value_proto_file(expected_files[i], graph->value(outs[i]).kind);
       if (!expected.ok()) return finish(Outcome::kUnsupported, "output " + std::to_string(i) + ": " + expected.status().message());
       const std::string& oname = graph->value(outs[i]).name;
       auto it = outputs->find(oname);
       if (it == outputs->end()) return finish(Outcome::kFailed, "output '" + oname + "' missing");
       if (random) {
-        if (it->second.dtype() != expected->dtype() || it->second.dims() != expected->dims())
+        if (it->second.tensor.dtype() != expected->tensor.dtype() || it->second.tensor.dims() != expected->tensor.dims())
           return finish(Outcome::kFailed, "random output '" + oname + "' has the wrong dtype or shape");
         continue;
       }
-      Status c = compare(oname, it->second, *expected, options, &r.max_abs_error);
+      Status c = compare_values(oname, it->second, *expected, options, &r.max_abs_error);
       if (!c.ok()) return finish(Outcome::kFailed, ds.filename().string() + ": " + c.message());
     }
   }

@@ -265,20 +265,14 @@ class Parser {
     SINTER_RETURN_IF_ERROR(expect_ident("graph"));
     if (cur().kind == Tok::kIdent) take();  // an optional name, not stored
     SINTER_RETURN_IF_ERROR(expect("("));
-    while (!is(")")) {
-      if (!scope_.g.inputs().empty()) SINTER_RETURN_IF_ERROR(expect(","));
-      Token name = cur();
-      if (name.kind != Tok::kValue)
-        return error(name, "expected a graph input like '%x: f32[2]', found " + describe(name));
+    SINTER_ASSIGN_OR_RETURN(std::vector<ValueId> inputs, declarations("graph input"));
+    scope_.g.set_inputs(std::move(inputs));
+    if (is_ident("capture")) {  // a subgraph's outer-scope values
       take();
-      SINTER_RETURN_IF_ERROR(expect(":"));
-      DType dtype;
-      Shape shape;
-      SINTER_RETURN_IF_ERROR(type(&dtype, &shape));
-      SINTER_ASSIGN_OR_RETURN(ValueId id, define(name, dtype, shape));
-      scope_.g.add_input(id);
+      SINTER_RETURN_IF_ERROR(expect("("));
+      SINTER_ASSIGN_OR_RETURN(std::vector<ValueId> captures, declarations("capture"));
+      scope_.g.set_captures(std::move(captures));
     }
-    take();
     SINTER_RETURN_IF_ERROR(expect("->"));
     SINTER_RETURN_IF_ERROR(expect("("));
     std::vector<ValueId> outputs;
@@ -308,6 +302,65 @@ class Parser {
     }
     scope_.g.set_outputs(std::move(outputs));
     return Status::Ok();
+  }
+
+  // "%x: f32[2], %s: seq<f32[*]>)" up to and including the closing parenthesis.
+  Result<std::vector<ValueId>> declarations(const char* what) {
+    std::vector<ValueId> ids;
+    while (!is(")")) {
+      if (!ids.empty()) SINTER_RETURN_IF_ERROR(expect(","));
+      Token name = cur();
+      if (name.kind != Tok::kValue)
+        return error(name, std::string("expected a ") + what + " like '%x: f32[2]', found " + describe(name));
+      take();
+      SINTER_RETURN_IF_ERROR(expect(":"));
+      ValueType t;
+      SINTER_RETURN_IF_ERROR(value_type(&t));
+      SINTER_ASSIGN_OR_RETURN(ValueId id, define(name, t));
+      ids.push_back(id);
+    }
+    take();
+    return ids;
+  }
+
+  struct ValueType {
+    DType dtype = DType::kUndefined;
+    Shape shape = Shape::unknown_rank();
+    ValueKind kind = ValueKind::kTensor;
+  };
+
+  // A tensor type, or one wrapped as seq<...>, opt<...> or opt<seq<...>>.
+  Status value_type(ValueType* t) {
+    const bool seq_next = next().kind == Tok::kPunct && next().text == "<";
+    if (is_ident("seq") && seq_next) {
+      take();
+      take();
+      t->kind = ValueKind::kSequence;
+      SINTER_RETURN_IF_ERROR(type(&t->dtype, &t->shape));
+      return expect(">");
+    }
+    if (is_ident("opt") && seq_next) {
+      take();
+      take();
+      t->kind = ValueKind::kOptionalTensor;
+      if (is_ident("seq") && next().kind == Tok::kPunct && next().text == "<") {
+        take();
+        take();
+        t->kind = ValueKind::kOptionalSequence;
+        SINTER_RETURN_IF_ERROR(type(&t->dtype, &t->shape));
+        SINTER_RETURN_IF_ERROR(expect(">"));
+      } else {
+        SINTER_RETURN_IF_ERROR(type(&t->dtype, &t->shape));
+      }
+      return expect(">");
+    }
+    return type(&t->dtype, &t->shape);
+  }
+
+  Result<ValueId> define(const Token& name, const ValueType& t) {
+    SINTER_ASSIGN_OR_RETURN(ValueId id, define(name, t.dtype, t.shape));
+    scope_.g.value(id).kind = t.kind;
+    return id;
   }
 
   Result<ValueId> define(const Token& name, DType dtype, Shape shape) {
@@ -364,27 +417,26 @@ class Parser {
   Status statement() {
     if (is_ident("const")) return constant();
     // Outputs: "()" | out (',' out)*
-    std::vector<std::pair<Token, std::pair<DType, Shape>>> outs;  // name token (kIdent "_" when omitted)
+    std::vector<std::pair<Token, ValueType>> outs;  // name token (kIdent "_" when omitted)
     if (is("(")) {
       take();
       SINTER_RETURN_IF_ERROR(expect(")"));
     } else {
       for (;;) {
         Token name = cur();
-        DType dtype = DType::kUndefined;
-        Shape shape = Shape::unknown_rank();
+        ValueType t;
         if (name.kind == Tok::kIdent && name.text == "_") {
           take();
         } else if (name.kind == Tok::kValue) {
           take();
           if (is(":")) {
             take();
-            SINTER_RETURN_IF_ERROR(type(&dtype, &shape));
+            SINTER_RETURN_IF_ERROR(value_type(&t));
           }
         } else {
           return error(name, "expected a statement ('const', or outputs like '%y' or '_'), found " + describe(name));
         }
-        outs.push_back({name, {dtype, shape}});
+        outs.push_back({name, t});
         if (!is(",")) break;
         take();
       }
@@ -411,7 +463,7 @@ class Parser {
         outputs.push_back(kNoValue);
         continue;
       }
-      SINTER_ASSIGN_OR_RETURN(ValueId id, define(name, type.first, type.second));
+      SINTER_ASSIGN_OR_RETURN(ValueId id, define(name, type));
       outputs.push_back(id);
     }
     SINTER_RETURN_IF_ERROR(expect("("));
@@ -467,9 +519,9 @@ class Parser {
       bool is_input = false;
       for (ValueId in : scope_.g.inputs()) is_input |= in == existing;
       if (is_input && !v.constant) {
-        if (v.dtype != dtype || v.shape != shape)
+        if (v.dtype != dtype || v.shape != shape || v.kind != ValueKind::kTensor)
           return error(type_tok, "constant " + describe(name) + " has type " + print_type(dtype, shape) +
-                                     " but the graph input is " + print_type(v.dtype, v.shape));
+                                     " but the graph input is " + print_value_type(v));
         v.constant = std::make_shared<const HostTensor>(std::move(data));
         return Status::Ok();
       }

@@ -89,10 +89,10 @@ class Printer {
 
   void graph(const Graph& g, int indent) {
     out_ += "graph(";
-    for (size_t i = 0; i < g.inputs().size(); ++i) {
-      if (i) out_ += ", ";
-      const Value& v = g.value(g.inputs()[i]);
-      out_ += print_value_ref(v.name) + ": " + print_type(v.dtype, v.shape);
+    declarations(g, g.inputs());
+    if (!g.captures().empty()) {
+      out_ += ") capture(";
+      declarations(g, g.captures());
     }
     out_ += ") -> (";
     for (size_t i = 0; i < g.outputs().size(); ++i) {
@@ -131,6 +131,19 @@ class Printer {
     out_ += std::string(static_cast<size_t>(indent), ' ') + "}";
   }
 
+  // "%x: f32[2], %y: seq<f32[*]>"
+  void declarations(const Graph& g, const std::vector<ValueId>& ids) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (i) out_ += ", ";
+      if (ids[i] < 0 || static_cast<size_t>(ids[i]) >= g.num_values()) {
+        out_ += "%\"<bad value id " + std::to_string(ids[i]) + ">\": ?[*]";
+        continue;
+      }
+      const Value& v = g.value(ids[i]);
+      out_ += print_value_ref(v.name) + ": " + print_value_type(v);
+    }
+  }
+
   void node(const Graph& g, NodeId id, int indent) {
     const Node& n = g.node(id);
     if (n.outputs.empty()) out_ += "()";
@@ -143,7 +156,8 @@ class Printer {
       }
       const Value& v = g.value(o);
       out_ += print_value_ref(v.name);
-      if (v.dtype != DType::kUndefined || v.shape.rank_known()) out_ += ": " + print_type(v.dtype, v.shape);
+      if (v.dtype != DType::kUndefined || v.shape.rank_known() || v.kind != ValueKind::kTensor)
+        out_ += ": " + print_value_type(v);
     }
     out_ += " = ";
     out_ += op_name(n.op);
@@ -282,6 +296,21 @@ std::string print_type(DType dtype, const Shape& shape) {
     }
   }
   return s + "]";
+}
+
+std::string print_value_type(const Value& value) {
+  const std::string t = print_type(value.dtype, value.shape);
+  switch (value.kind) {
+    case ValueKind::kTensor:
+      return t;
+    case ValueKind::kSequence:
+      return "seq<" + t + ">";
+    case ValueKind::kOptionalTensor:
+      return "opt<" + t + ">";
+    case ValueKind::kOptionalSequence:
+      return "opt<seq<" + t + ">>";
+  }
+  return t;
 }
 
 std::string print_value_ref(const std::string& name) {

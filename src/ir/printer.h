@@ -1,6 +1,6 @@
 // The IR text form: printing. docs/ir.md describes the syntax; ir/parser.h reads it back.
 //
-//   graph(%x: f32[batch,3,8,8]) -> (%y) {
+//   graph(%x: f32[batch,3,8,8]) -> (%y) {          (a subgraph: graph(...) capture(%outer: ...) -> ...)
 //     const %w: f32[4,3,3,3] = elided<"fnv1a64:3f2a...">
 //     %c: f32[batch,4,6,6] = Conv[name="conv1"](%x, %w, _) {group=1, pads=[0,0,0,0], strides=[1,1]}
 //     %y: f32[batch,4,6,6] = Relu(%c)
@@ -33,6 +33,8 @@ std::string print_graph(const Graph& graph, const PrintOptions& options = {});
 std::string print_node(const Graph& graph, NodeId node, const PrintOptions& options = {});
 // "f32[batch,3]", "?[*]" for an unknown dtype.
 std::string print_type(DType dtype, const Shape& shape);
+// A value's type with its kind: "f32[2]", "seq<f32[*]>", "opt<f32[2]>", "opt<seq<f32[*]>>".
+std::string print_value_type(const Value& value);
 // "%x", or "%\"onnx::Conv_1\"" where the name needs quoting.
 std::string print_value_ref(const std::string& name);
 // A string literal with escapes: printable ASCII as is, \" \\ \n \t \r, \xHH for other bytes.

@@ -72,8 +72,10 @@ Result<bool> apply_rewrite_rules(Graph& graph, std::span<const RewriteRule> rule
     for (size_t n = 0; n < graph.num_nodes(); ++n) {
       const NodeId id = static_cast<NodeId>(n);
       for (const RewriteRule& rule : rules) {
-        if (graph.node(id).erased || graph.node(id).op != rule.op) continue;
-        RewriteMatch match = rule.match(graph, graph.node(id));
+        const ir::Node& node = graph.node(id);
+        // Every rule reads input 0; a malformed node (the verifier reports it) is left alone.
+        if (node.erased || node.op != rule.op || node.inputs.empty() || node.inputs[0] == kNoValue) continue;
+        RewriteMatch match = rule.match(graph, node);
         if (match && apply(graph, id, *match, users)) changed = true;
       }
     }

@@ -40,7 +40,8 @@ const Node* producer_with_op(const Graph& g, const Node& n, size_t i, OpKind op)
   const ir::NodeId p = g.value(n.inputs[i]).producer;
   if (p < 0) return nullptr;
   const Node& prod = g.node(p);
-  return !prod.erased && prod.op == op ? &prod : nullptr;
+  const bool usable = !prod.erased && prod.op == op && !prod.inputs.empty() && prod.inputs[0] != kNoValue;
+  return usable ? &prod : nullptr;
 }
 
 const Shape& input_shape(const Graph& g, const Node& n, size_t i) {

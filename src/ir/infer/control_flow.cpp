@@ -47,9 +47,9 @@ Status infer_if(InferContext& ctx) {
 // Loop(M?, cond?, v_initial...): body (iter, cond, v...) -> (cond, v..., scan_out...).
 Status infer_loop(InferContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(auto body, need_graph(ctx, "body"));
+  // Omitted trailing M/cond may be left off the node's inputs.
   const size_t n_in = implicit_input_offset(ctx.node());
-  if (n_in < 2) return invalid_argument("expects inputs M and cond (either may be empty)");
-  const size_t n_carried = n_in - 2;
+  const size_t n_carried = n_in > 2 ? n_in - 2 : 0;
   if (body->inputs().size() != n_carried + 2)
     return invalid_argument("the body takes " + std::to_string(body->inputs().size()) + " inputs, expected " +
                             std::to_string(n_carried + 2) + " (iteration, condition, " + std::to_string(n_carried) +
