@@ -183,8 +183,8 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
     for (const auto& path : sorted_files(ds, "input_")) {
       std::string tname;
       const size_t i = given.size();
-      auto t = onnx_import::read_value_proto_file(path, i < input_kinds.size() ? input_kinds[i] : ir::ValueKind::kTensor,
-                                                  &tname);
+      auto t = onnx_import::read_value_proto_file(
+          path, i < input_kinds.size() ? input_kinds[i] : ir::ValueKind::kTensor, &tname);
       if (!t.ok()) return finish(Outcome::kUnsupported, fs::path(path).filename().string() + ": " + t.status().message());
       given.emplace_back(tname, std::move(t).value());
     }
@@ -236,7 +236,8 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
       auto it = outputs->find(oname);
       if (it == outputs->end()) return finish(Outcome::kFailed, "output '" + oname + "' missing");
       if (random) {
-        if (it->second.tensor.dtype() != expected->tensor.dtype() || it->second.tensor.dims() != expected->tensor.dims())
+        if (it->second.tensor.dtype() != expected->tensor.dtype() ||
+            it->second.tensor.dims() != expected->tensor.dims())
           return finish(Outcome::kFailed, "random output '" + oname + "' has the wrong dtype or shape");
         continue;
       }

@@ -8,10 +8,14 @@ namespace sinter::ir {
 
 const char* value_kind_name(ValueKind kind) {
   switch (kind) {
-    case ValueKind::kTensor: return "tensor";
-    case ValueKind::kSequence: return "sequence";
-    case ValueKind::kOptionalTensor: return "optional";
-    case ValueKind::kOptionalSequence: return "optional sequence";
+    case ValueKind::kTensor:
+      return "tensor";
+    case ValueKind::kSequence:
+      return "sequence";
+    case ValueKind::kOptionalTensor:
+      return "optional";
+    case ValueKind::kOptionalSequence:
+      return "optional sequence";
   }
   return "?";
 }
@@ -192,6 +196,8 @@ Status Graph::sort_topologically() {
   return Status::Ok();
 }
 
-Graph Graph::clone() const { return *this; }
+Graph Graph::clone() const {
+  return *this;
+}
 
 }  // namespace sinter::ir

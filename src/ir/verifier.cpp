@@ -94,6 +94,7 @@ constexpr Arity kArities[] = {
     {"Constant", 0, 0, 1, 1},
     {"ConstantOfShape", 1, 1, 1, 1},
     {"Range", 3, 3, 1, 1},
+    {"If", 1, 1, 1, kMany},  // then_branch/else_branch captures follow the condition
 };
 
 // The table by OpKind (looked up by name, so ops added to ops.def later are simply unchecked).
@@ -154,15 +155,19 @@ class Verifier {
   bool in_range(ValueId v) const { return v >= 0 && static_cast<size_t>(v) < g_.num_values(); }
   std::string ref(ValueId v) const { return quoted_ref(g_.value(v).name); }
 
+  // Graph inputs and (in subgraphs) captures of outer values: defined from the start.
   void check_inputs() {
     std::set<ValueId> seen;
-    for (ValueId v : g_.inputs()) {
-      if (!in_range(v)) {
-        problem("graph input id " + std::to_string(v) + " is out of range");
-        continue;
+    for (const auto* list : {&g_.inputs(), &g_.captures()}) {
+      const std::string what = list == &g_.inputs() ? "graph input" : "capture";
+      for (ValueId v : *list) {
+        if (!in_range(v)) {
+          problem(what + " id " + std::to_string(v) + " is out of range");
+          continue;
+        }
+        if (!seen.insert(v).second) problem(what + " " + ref(v) + " is listed twice");
+        defined_[static_cast<size_t>(v)] = true;
       }
-      if (!seen.insert(v).second) problem("graph input " + ref(v) + " is listed twice");
-      defined_[static_cast<size_t>(v)] = true;
     }
   }
 
@@ -174,8 +179,16 @@ class Verifier {
       return;
     }
     const std::string where = node_label(g_, id);
+    // Captured outer values ride as trailing inputs after the op's own (see ir/graph.h).
+    size_t captured = 0;
+    for (const auto& [name, value] : n.attrs.all())
+      if (auto* sub = std::get_if<std::shared_ptr<Graph>>(&value); sub && *sub) captured += (*sub)->captures().size();
+    if (captured > n.inputs.size())
+      problem(where + ": its subgraphs capture " + std::to_string(captured) + " values, more than its " +
+              std::to_string(n.inputs.size()) + " inputs");
+    const bool control = op_family(n.op) == "control";
     if (const Arity* a = arity_of(n.op)) {
-      const int ni = static_cast<int>(n.inputs.size()), no = static_cast<int>(n.outputs.size());
+      const int ni = static_cast<int>(implicit_input_offset(n)), no = static_cast<int>(n.outputs.size());
       if (ni < a->min_in || (a->max_in != kMany && ni > a->max_in))
         problem(where + ": has " + std::to_string(ni) + " inputs, the op takes " + range(a->min_in, a->max_in));
       if (no < a->min_out || (a->max_out != kMany && no > a->max_out))
@@ -191,6 +204,9 @@ class Verifier {
         problem(where + ": input " + std::to_string(i) + " has value id " + std::to_string(v) + ", out of range");
         continue;
       }
+      if (!control && g_.value(v).kind != ValueKind::kTensor)
+        problem(where + ": input " + std::to_string(i) + " " + ref(v) + " is a " + value_kind_name(g_.value(v).kind) +
+                "; only control-flow ops take sequences and optionals");
       if (defined_[static_cast<size_t>(v)]) continue;
       NodeId p = g_.value(v).producer;
       bool later = false;
@@ -223,7 +239,7 @@ class Verifier {
       } else if (val.constant) {
         problem(where + ": output " + ref(v) + " is also a constant");
       } else if (defined_[vi]) {
-        problem(where + ": output " + ref(v) + " is also a graph input");
+        problem(where + ": output " + ref(v) + " is also a graph input or capture");
       }
       if (val.producer != id)
         problem(where + ": output " + ref(v) + " records producer #" + std::to_string(val.producer) +
@@ -265,6 +281,8 @@ class Verifier {
     std::vector<bool> live(g_.num_values(), false);
     for (ValueId v : g_.inputs())
       if (in_range(v)) live[static_cast<size_t>(v)] = true;
+    for (ValueId v : g_.captures())
+      if (in_range(v)) live[static_cast<size_t>(v)] = true;
     for (ValueId v : g_.outputs())
       if (in_range(v)) live[static_cast<size_t>(v)] = true;
     for (const Node& n : g_.nodes()) {
@@ -305,6 +323,8 @@ class Verifier {
     const Value& v = g_.value(id);
     const HostTensor& t = *v.constant;
     const std::string what = "constant " + ref(id);
+    if (v.kind != ValueKind::kTensor)
+      problem(what + ": is a " + value_kind_name(v.kind) + "; only tensors are constants");
     if (t.dtype() != v.dtype)
       problem(what + ": data is " + std::string(dtype_name(t.dtype())) + " but the value is " +
               std::string(dtype_name(v.dtype)));
@@ -334,7 +354,7 @@ bool same_tensor(const HostTensor& a, const HostTensor& b) {
 std::string describe_value(const Graph& g, ValueId v) {
   if (v == kNoValue) return "_";
   const Value& val = g.value(v);
-  return print_value_ref(val.name) + ": " + print_type(val.dtype, val.shape);
+  return print_value_ref(val.name) + ": " + print_value_type(val);
 }
 
 Status same_attrs(const Attributes& a, const Attributes& b) {
@@ -398,6 +418,13 @@ Status check_same_graph(const Graph& expected, const Graph& actual) {
     if (!same_value(a.outputs()[i], b.outputs()[i]))
       return invalid_argument("graph output " + std::to_string(i) + ": expected " + describe_value(a, a.outputs()[i]) +
                               ", got " + describe_value(b, b.outputs()[i]));
+  if (a.captures().size() != b.captures().size())
+    return invalid_argument("expected " + std::to_string(a.captures().size()) + " captures, got " +
+                            std::to_string(b.captures().size()));
+  for (size_t i = 0; i < a.captures().size(); ++i)
+    if (!same_value(a.captures()[i], b.captures()[i]))
+      return invalid_argument("capture " + std::to_string(i) + ": expected " + describe_value(a, a.captures()[i]) +
+                              ", got " + describe_value(b, b.captures()[i]));
   auto ca = constants_of(a), cb = constants_of(b);
   for (const auto& [name, va] : ca) {
     auto it = cb.find(name);

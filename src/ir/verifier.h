@@ -12,12 +12,13 @@ struct VerifyOptions {
 };
 
 // Checks, and reports every violation found (joined with "; "), each naming the node or value:
-// - value ids in range, graph inputs listed once and never produced by a node;
+// - value ids in range, graph inputs (and a subgraph's captures) listed once, never produced by a node;
 // - every value defined once: by one node output, or as a graph input or constant;
 // - uses after definitions (node order is topological; this also rules out cycles);
 // - graph outputs defined; node arity within what the op allows (where the table knows the op),
-//   required inputs not omitted;
-// - constants: data present with the value's dtype and static shape, never also a node output;
+//   required inputs not omitted (captured outer values, trailing inputs, are not counted); subgraphs
+//   capture no more values than the node passes; only control-flow ops read sequences/optionals;
+// - constants: tensors, data present with the value's dtype and static shape, never node outputs;
 // - producers recorded in Value::producer agree with the nodes;
 // - live value names non-empty and unique (the text form and the executor address values by name);
 // - no negative static dims; no erased nodes (unless allowed); subgraph attributes, recursively.

@@ -1,6 +1,7 @@
 #include "onnx/graph_builder.h"
 
 #include "ir/infer.h"
+#include "ir/op_registry.h"
 #include "onnx/onnx.pb.h"
 #include "onnx/op_importers.h"
 #include "onnx/tensor_proto.h"
@@ -140,6 +141,7 @@ Result<std::shared_ptr<ir::Graph>> build_subgraph(const ::onnx::GraphProto& g, I
   st.model_dir = outer.model_dir;
   st.opset = outer.opset;
   st.infer_shapes = outer.infer_shapes;
+  st.lenient_inference = true;
   for (const auto& vi : g.value_info()) st.declared[vi.name()] = &vi;
   for (const auto& vi : g.output()) st.declared[vi.name()] = &vi;
   // Outer names are resolved on first use; each outer value is captured once.
@@ -171,7 +173,12 @@ Result<std::shared_ptr<ir::Graph>> build_subgraph(const ::onnx::GraphProto& g, I
   for (const auto& out : g.output())
     if (!st.values.count(out.name()) && !st.dropped.count(out.name())) st.resolve_outer(out.name());
   SINTER_RETURN_IF_ERROR(add_outputs(g, st).with_context(what));
-  if (st.infer_shapes) SINTER_RETURN_IF_ERROR(ir::infer_graph(st.graph).with_context(what));
+  // Node by node, keeping going past failures (see ImportState::lenient_inference); a node that
+  // fails here fails at run time only if its branch runs.
+  if (st.infer_shapes)
+    for (size_t i = 0; i < st.graph.num_nodes(); ++i)
+      if (ir::op_hooks(st.graph.node(static_cast<ir::NodeId>(i)).op).infer)
+        (void)ir::infer_node(st.graph, static_cast<ir::NodeId>(i));
   return std::make_shared<ir::Graph>(std::move(st.graph));
 }
 

@@ -210,7 +210,8 @@ Status NodeImport::emit(ir::OpKind op, std::vector<ir::ValueId> inputs, std::vec
   // yet is left to the final pass, which reports the missing function clearly.
   for (ir::ValueId v : state_.graph.node(id).inputs)
     if (v != ir::kNoValue && state_.graph.value(v).dtype == DType::kUndefined) return Status::Ok();
-  return ir::infer_node(state_.graph, id);
+  Status inferred = ir::infer_node(state_.graph, id);
+  return state_.lenient_inference ? Status::Ok() : inferred;
 }
 
 HostTensor make_i64_tensor(const std::vector<int64_t>& values) {

@@ -37,6 +37,9 @@ struct ImportState {
   // enclosing graph's value of that name (a capture, see ir::Graph); kNoValue when no enclosing
   // graph defines it. Unset for the main graph.
   std::function<ir::ValueId(const std::string&)> resolve_outer;
+  // Subgraphs only: a node whose shape inference fails keeps unknown output types instead of
+  // failing the import (ONNX checks only the branch that runs; the other may not type-check).
+  bool lenient_inference = false;
 
   // A value name not used yet, starting from `base`.
   std::string fresh_name(const std::string& base);

@@ -27,8 +27,12 @@ Status import_with_type_attr(NodeImport& n, const std::string& type_attr) {
   return emit_with_outputs(n, kOp, n.inputs(), std::move(attrs));
 }
 
-Status import_attention(NodeImport& n) { return import_with_type_attr<OpKind::kAttention>(n, "softmax_precision"); }
-Status import_rms_norm(NodeImport& n) { return import_with_type_attr<OpKind::kRMSNormalization>(n, "stash_type"); }
+Status import_attention(NodeImport& n) {
+  return import_with_type_attr<OpKind::kAttention>(n, "softmax_precision");
+}
+Status import_rms_norm(NodeImport& n) {
+  return import_with_type_attr<OpKind::kRMSNormalization>(n, "stash_type");
+}
 
 }  // namespace
 

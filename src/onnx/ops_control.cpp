@@ -48,8 +48,7 @@ Status emit_with_subgraphs(NodeImport& n, OpKind op, std::vector<ir::ValueId> in
       names.push_back(a.name());
     }
   }
-  std::sort(graph_attrs.begin(), graph_attrs.end(),
-            [](const auto* a, const auto* b) { return a->name() < b->name(); });
+  std::sort(graph_attrs.begin(), graph_attrs.end(), [](const auto* a, const auto* b) { return a->name() < b->name(); });
   SINTER_ASSIGN_OR_RETURN(ir::Attributes attrs, n.convert_attrs(names));
   // Omitted trailing inputs would be trimmed by emit; keep the op's own inputs at fixed positions.
   std::vector<ir::ValueId> captured;
@@ -142,7 +141,8 @@ Status import_scan8(NodeImport& n) {
   const size_t n_out = (*scan_body)->outputs().size();
   std::vector<ir::ValueId> results;
   for (size_t k = 0; k < n_out; ++k)
-    results.push_back(lb.add_value(n.name() + "/entry_out" + std::to_string(k), DType::kUndefined, Shape::unknown_rank()));
+    results.push_back(
+        lb.add_value(n.name() + "/entry_out" + std::to_string(k), DType::kUndefined, Shape::unknown_rank()));
   ir::Attributes sa;
   sa.set("body", *scan_body);
   sa.set("num_scan_inputs", m);
@@ -230,8 +230,7 @@ Status import_optional(NodeImport& n) {
 // Identity of a sequence or an optional emits no node: its output names the same value (the IR's
 // Identity takes tensors only).
 Status import_identity(NodeImport& n) {
-  if (!n.has_input(0) || n.state().graph.value(n.input(0)).kind == ir::ValueKind::kTensor)
-    return import_generic(n);
+  if (!n.has_input(0) || n.state().graph.value(n.input(0)).kind == ir::ValueKind::kTensor) return import_generic(n);
   if (!n.has_output(0)) return Status::Ok();
   n.state().values[n.proto().output(0)] = n.input(0);
   return Status::Ok();

@@ -35,9 +35,15 @@ Status import_with_dtype_attr(NodeImport& n, const std::string& name) {
   return emit_with_outputs(n, *op, n.inputs(), std::move(attrs));
 }
 
-Status import_dtype_optional(NodeImport& n) { return import_with_dtype_attr<0>(n, "dtype"); }
-Status import_dtype_float(NodeImport& n) { return import_with_dtype_attr<1>(n, "dtype"); }   // FLOAT
-Status import_dtype_int32(NodeImport& n) { return import_with_dtype_attr<6>(n, "dtype"); }   // INT32
+Status import_dtype_optional(NodeImport& n) {
+  return import_with_dtype_attr<0>(n, "dtype");
+}
+Status import_dtype_float(NodeImport& n) {
+  return import_with_dtype_attr<1>(n, "dtype");
+}  // FLOAT
+Status import_dtype_int32(NodeImport& n) {
+  return import_with_dtype_attr<6>(n, "dtype");
+}  // INT32
 Status import_bitcast(NodeImport& n) {
   if (!n.has_attr("to")) return n.invalid("attribute 'to' is required");
   return import_with_dtype_attr<0>(n, "to");

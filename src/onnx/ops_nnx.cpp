@@ -69,7 +69,8 @@ Status import_group_norm(NodeImport& n) {
     return n.unsupported("opset " + std::to_string(n.opset()) + " GroupNormalization needs a static channel dim");
   const int64_t channels = x[1].value;
   if (groups <= 0 || channels % groups != 0)
-    return n.invalid("num_groups " + std::to_string(groups) + " must be > 0 and divide C = " + std::to_string(channels));
+    return n.invalid("num_groups " + std::to_string(groups) +
+                     " must be > 0 and divide C = " + std::to_string(channels));
   SINTER_ASSIGN_OR_RETURN(ir::ValueId scale, per_group_to_per_channel(n, 1, "scale", groups, channels));
   SINTER_ASSIGN_OR_RETURN(ir::ValueId bias, per_group_to_per_channel(n, 2, "bias", groups, channels));
   return emit_with_outputs(n, OpKind::kGroupNormalization, {n.input(0), scale, bias}, std::move(attrs));

@@ -69,10 +69,14 @@ bool parse_fields(const std::string& bytes, Message& m) {
       uint32_t len = 0;
       std::string payload;
       if (!in.ReadVarint32(&len) || !in.ReadString(&payload, static_cast<int>(len))) return false;
-      if (field == 1) m.name = std::move(payload);
-      else if (field == 3) m.tensors.push_back(std::move(payload));
-      else if (field == 5) m.sequences.push_back(std::move(payload));
-      else m.has_other = true;
+      if (field == 1)
+        m.name = std::move(payload);
+      else if (field == 3)
+        m.tensors.push_back(std::move(payload));
+      else if (field == 5)
+        m.sequences.push_back(std::move(payload));
+      else
+        m.has_other = true;
       continue;
     }
     if (!WireFormatLite::SkipField(&in, tag)) return false;
@@ -125,7 +129,8 @@ Result<RuntimeValue> read_value_proto_file(const std::string& path, ir::ValueKin
     if (name) *name = m.name;
     if (m.has_other) return unimplemented(path + ": only optional tensors and sequences are supported");
     if (kind == ir::ValueKind::kOptionalTensor) {
-      if (!m.sequences.empty()) return invalid_argument(path + ": the optional holds a sequence, a tensor was expected");
+      if (!m.sequences.empty())
+        return invalid_argument(path + ": the optional holds a sequence, a tensor was expected");
       if (m.tensors.empty()) return RuntimeValue::none(kind);
       SINTER_ASSIGN_OR_RETURN(HostTensor t, tensor_from_bytes(m.tensors.back(), dir, path));
       return RuntimeValue::optional_of(RuntimeValue::of_tensor(std::move(t)));

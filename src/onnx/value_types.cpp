@@ -42,9 +42,12 @@ Result<ValueType> sequence_type(const ::onnx::TypeProto::Sequence& st, const std
 
 Result<ValueType> type_from_type_proto(const ::onnx::TypeProto& type, const std::string& what) {
   switch (type.value_case()) {
-    case ::onnx::TypeProto::VALUE_NOT_SET: return ValueType{};
-    case ::onnx::TypeProto::kTensorType: return tensor_type(type.tensor_type(), what);
-    case ::onnx::TypeProto::kSequenceType: return sequence_type(type.sequence_type(), what);
+    case ::onnx::TypeProto::VALUE_NOT_SET:
+      return ValueType{};
+    case ::onnx::TypeProto::kTensorType:
+      return tensor_type(type.tensor_type(), what);
+    case ::onnx::TypeProto::kSequenceType:
+      return sequence_type(type.sequence_type(), what);
     case ::onnx::TypeProto::kOptionalType: {
       const auto& ot = type.optional_type();
       if (!ot.has_elem_type() || ot.elem_type().value_case() == ::onnx::TypeProto::VALUE_NOT_SET) {
@@ -64,7 +67,8 @@ Result<ValueType> type_from_type_proto(const ::onnx::TypeProto& type, const std:
       }
       return unimplemented(what + ": only optional tensors and optional sequences of tensors are supported");
     }
-    default: return unimplemented(what + ": only tensors, sequences of tensors and optionals are supported (not maps)");
+    default:
+      return unimplemented(what + ": only tensors, sequences of tensors and optionals are supported (not maps)");
   }
 }
 

@@ -1,10 +1,10 @@
 // fold_constants: nodes whose inputs are all constants become constants.
 //
-// Rule: a live node is folded when (1) every present input is a constant, (2) its op is
-// deterministic and has a reference kernel, (3) every output fits in FoldOptions::max_output_bytes
-// (checked from the declared static shape before running, and from the result after), and (4) the
-// kernel succeeds and its results agree with the declared dtypes and static dims. Anything else
-// leaves the node as it is: folding is an optimization, never a reason to fail a build.
+// Rule: a live node is folded when (1) every present input is a constant and every output a tensor
+// (not a sequence or optional), (2) its op is deterministic and has a reference kernel, (3) every output fits in
+// FoldOptions::max_output_bytes (checked from the declared static shape before running, and from the result after), and
+// (4) the kernel succeeds and its results agree with the declared dtypes and static dims. Anything else leaves the node
+// as it is: folding is an optimization, never a reason to fail a build.
 #include <set>
 #include <string_view>
 
@@ -67,6 +67,9 @@ bool try_fold(Graph& g, ir::NodeId id, const FoldOptions& options) {
     if (!g.value(v).constant) return false;
     inputs.push_back(g.value(v).constant.get());
   }
+  // Sequences and optionals are not constants (only tensors are).
+  for (ValueId o : node.outputs)
+    if (o != kNoValue && g.value(o).kind != ir::ValueKind::kTensor) return false;
   if (declared_too_big(g, node, options.max_output_bytes)) return false;
   KernelContext ctx(node, std::move(inputs));
   if (!kernel(ctx).ok()) return false;

@@ -43,7 +43,8 @@ class Executor final : public SubgraphRunner {
     std::vector<std::pair<ir::ValueId, RuntimeValue>> bound;
     for (size_t i = 0; i < args.size(); ++i) bound.emplace_back(graph.inputs()[i], std::move(args[i]));
     for (size_t i = 0; i < captures.size(); ++i) {
-      if (!captures[i]) return invalid_argument("outer value '" + graph.value(graph.captures()[i]).name + "' is missing");
+      if (!captures[i])
+        return invalid_argument("outer value '" + graph.value(graph.captures()[i]).name + "' is missing");
       bound.emplace_back(graph.captures()[i], *captures[i]);
     }
     return execute(graph, std::move(bound));
@@ -94,8 +95,8 @@ class Executor final : public SubgraphRunner {
         const RuntimeValue& rv = slots[static_cast<size_t>(v)];
         // Ops outside the control family take tensors only; say so instead of crashing.
         if (!rv.is_tensor() && ir::op_family(node.op) != "control")
-          return unimplemented(where + ": input '" + graph.value(v).name + "' is a " +
-                               ir::value_kind_name(rv.kind) + "; this op takes tensors only");
+          return unimplemented(where + ": input '" + graph.value(v).name + "' is a " + ir::value_kind_name(rv.kind) +
+                               "; this op takes tensors only");
         ins.push_back(&rv);
       }
       KernelContext ctx(node, std::move(ins), this);

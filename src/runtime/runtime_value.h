@@ -37,8 +37,8 @@ struct RuntimeValue {
   }
   // Wraps a tensor or a sequence into an optional holding it.
   static RuntimeValue optional_of(RuntimeValue inner) {
-    inner.kind = inner.kind == ir::ValueKind::kSequence ? ir::ValueKind::kOptionalSequence
-                                                        : ir::ValueKind::kOptionalTensor;
+    inner.kind =
+        inner.kind == ir::ValueKind::kSequence ? ir::ValueKind::kOptionalSequence : ir::ValueKind::kOptionalTensor;
     inner.has_element = true;
     return inner;
   }

@@ -127,6 +127,47 @@ TEST(TextFormat, ParsedValuesAreExact) {
 
 // Random bit patterns of every dtype survive print -> parse bit for bit (NaNs excepted: they
 // print as "nan" without payload).
+// Sequences/optionals and subgraphs that capture outer values (If's branches read %x).
+constexpr const char* kControlFlow =
+    R"(graph(%c: bool[], %x: f32[3], %s: seq<f32[*]>, %o: opt<i64[2]>, %os: opt<seq<f16[n]>>) -> (%y, %n, %h) {
+  %n: i64[] = SequenceLength(%s)
+  %h: bool[] = OptionalHasElement(%o)
+  %y: f32[3] = If(%c, %x, %x) {else_branch=graph() capture(%x: f32[3]) -> (%e) {
+    %e: f32[3] = Neg(%x)
+  }, then_branch=graph() capture(%x: f32[3]) -> (%t) {
+    %t: f32[3] = Relu(%x)
+  }}
+  %e: seq<f16[n]> = OptionalGetElement(%os)
+}
+)";
+
+TEST(TextFormat, ValueKindsAndCapturesRoundTrip) {
+  Graph g = parse_ok(kControlFlow);
+  EXPECT_EQ(print_graph(g), kControlFlow);
+  expect_round_trip(g);
+  EXPECT_EQ(g.value(g.find_value("s")).kind, ValueKind::kSequence);
+  EXPECT_EQ(g.value(g.find_value("o")).kind, ValueKind::kOptionalTensor);
+  EXPECT_EQ(g.value(g.find_value("os")).kind, ValueKind::kOptionalSequence);
+  EXPECT_EQ(g.value(g.find_value("e")).kind, ValueKind::kSequence);
+  const Node& if_node = g.node(2);
+  auto then_branch = if_node.attrs.get_graph("then_branch");
+  ASSERT_NE(then_branch, nullptr);
+  ASSERT_EQ(then_branch->captures().size(), 1u);
+  EXPECT_EQ(then_branch->value(then_branch->captures()[0]).name, "x");
+  EXPECT_TRUE(then_branch->inputs().empty());
+  EXPECT_EQ(implicit_input_offset(if_node), 1u);
+  Status st = verify(g);
+  EXPECT_TRUE(st.ok()) << st.message();
+  // A capture differs: the structural comparison says which.
+  Graph other = parse_ok(kControlFlow);
+  other.node(2).attrs.get_graph("then_branch")->value(0).dtype = DType::kFloat16;
+  st = check_same_graph(g, other);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("attribute 'then_branch': capture 0: expected %x: f32[3], got %x: f16[3]"),
+            std::string::npos)
+      << st.message();
+}
+
 TEST(TextFormat, RandomDataOfEveryDTypeRoundTripsExactly) {
   std::mt19937_64 rng(1234);
   Graph g;
@@ -303,6 +344,7 @@ TEST(TextFormat, ErrorsNameLineAndColumn) {
        "line 2, column 20: 1e999 is not a valid 64-bit float"},
       {"graph() -> (%c) {\n  const %c: f32[99999999999,99999999999] = splat<0>\n}",
        "line 2, column 13: '%c': f32[99999999999,99999999999] is too large for a constant"},
+      {"graph(%x: seq<f32[2]) -> (%x) {}", "line 1, column 21: expected '>' but found ')'"},
       {"graph(%x: f32[2]) -> (%x) {\n  %y = Relu(%x) {g=graph() -> (%k) {}}\n}",
        "line 2, column 32: undefined value '%k'"},
   };

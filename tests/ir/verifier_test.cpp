@@ -171,6 +171,47 @@ TEST(Verifier, ChecksSubgraphsAndReportsEveryProblem) {
                      "; node 'extra' (#1 Relu): has 2 inputs"});
 }
 
+TEST(Verifier, ValueKindsAndCaptures) {
+  // Only control-flow ops read sequences; constants are tensors.
+  Graph g = parse_ok(R"(graph(%s: seq<f32[2]>) -> (%y, %n) {
+    %y = Relu[name="r"](%s)
+    %n: i64[] = SequenceLength(%s)
+  })");
+  expect_invalid(g, {"node 'r' (#0 Relu): input 0 '%s' is a sequence; only control-flow ops take"});
+  Graph k = parse_ok(R"(graph() -> (%w) {
+    const %w: f32[2] = dense<1, 2>
+  })");
+  k.value(0).kind = ValueKind::kOptionalTensor;
+  expect_invalid(k, {"constant '%w': is a optional; only tensors are constants"});
+  // The branches capture two values but the If passes none after its condition.
+  Graph h = parse_ok(R"(graph(%c: bool[], %x: f32[3]) -> (%y) {
+    %y: f32[3] = If[name="if"](%c) {else_branch=graph() capture(%x: f32[3]) -> (%x) {
+    }, then_branch=graph() capture(%x: f32[3]) -> (%t) {
+      %t: f32[3] = Relu(%x)
+    }}
+  })");
+  expect_invalid(h, {"node 'if' (#0 If): its subgraphs capture 2 values, more than its 1 inputs"});
+  // Captures are defined inside the subgraph: a subgraph reading an outer name without capturing
+  // it does not parse, and one whose node writes a capture does not verify.
+  std::string err = parse_graph(R"(graph(%x: f32[3], %c: bool[]) -> (%y) {
+    %y: f32[3] = If(%c) {else_branch=graph() -> (%x) {}, then_branch=graph() -> (%x) {}}
+  })")
+                        .status()
+                        .message();
+  EXPECT_NE(err.find("line 2, column 50: undefined value '%x'"), std::string::npos) << err;
+  Graph w = parse_ok(R"(graph(%c: bool[], %x: f32[3]) -> (%y) {
+    %y: f32[3] = If(%c, %x, %x) {else_branch=graph() capture(%x: f32[3]) -> (%x) {
+    }, then_branch=graph() capture(%x: f32[3]) -> (%t) {
+      %t: f32[3] = Relu(%x)
+    }}
+  })");
+  EXPECT_TRUE(verify(w).ok()) << verify(w).message();
+  auto then_branch = w.node(0).attrs.get_graph("then_branch");
+  then_branch->node(0).outputs[0] = then_branch->captures()[0];
+  then_branch->value(then_branch->captures()[0]).producer = 0;
+  expect_invalid(w, {"attribute 'then_branch': node #0 (Relu): output '%x' is also a graph input or capture"});
+}
+
 TEST(Verifier, SameGraphComparesStructure) {
   Graph a = parse_ok(kValid);
   Graph b = parse_ok(kValid);

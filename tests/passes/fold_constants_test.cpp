@@ -129,6 +129,22 @@ graph() -> (%mid, %tiny) {
 })");
 }
 
+TEST(FoldConstants, NeverFoldsRandomOpsOrSequences) {
+  // Random generators are not functions of their inputs; sequences are not constants.
+  const char* text = R"(
+graph() -> (%r, %u, %s) {
+  const %like: f32[2,3] = splat<0>
+  %r: f32[2,3] = RandomNormal() {seed=1.0, shape=[2,3]}
+  %u: f32[2,3] = RandomUniformLike(%like) {seed=2.0}
+  %s: seq<f32[2,3]> = SequenceConstruct(%like, %like)
+})";
+  ir::Graph g = testing::parse(text);
+  auto changed = fold_constants(g);
+  ASSERT_TRUE(changed.ok()) << changed.status().to_string();
+  EXPECT_FALSE(*changed);
+  EXPECT_EQ(testing::structure(g), testing::canonical(text));
+}
+
 TEST(FoldConstants, LeavesNodesWhoseKernelFailsOrDisagreesWithTheGraph) {
   // Reshape of 6 elements to [7] fails in the kernel; the Relu result [2,3] contradicts the declared
   // [3,3]. Neither is folded, and neither is an error: the build reports such nodes later.

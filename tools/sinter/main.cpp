@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "conformance.h"
+#include "ops.h"
 #include "runtime/backend.h"
 
 namespace sinter::cli {
@@ -30,14 +31,16 @@ int main_impl(int argc, char** argv) {
   InspectArgs inspect_args;
   BenchArgs bench_args;
   ConformanceArgs conformance_args;
+  OpsArgs ops_args;
   CLI::App* build = add_build(app, build_args);
   CLI::App* run = add_run(app, run_args);
   CLI::App* inspect = add_inspect(app, inspect_args);
   CLI::App* bench = add_bench(app, bench_args);
   CLI::App* conformance = add_conformance(app, conformance_args);
+  CLI::App* ops = add_ops(app, ops_args);
   std::string topic;
   CLI::App* help = app.add_subcommand("help", "Print help for sinter or one command");
-  help->add_option("command", topic, "build, run, inspect, bench or conformance");
+  help->add_option("command", topic, "build, run, inspect, bench, conformance or ops");
   app.require_subcommand(0, 1);
 
   try {
@@ -57,18 +60,19 @@ int main_impl(int argc, char** argv) {
       std::printf("%s", app.get_formatter()->make_help(&app, "sinter", CLI::AppFormatMode::Normal).c_str());
       return 0;
     }
-    for (CLI::App* cmd : {build, run, inspect, bench, conformance})
+    for (CLI::App* cmd : {build, run, inspect, bench, conformance, ops})
       if (cmd->get_name() == topic) {
         std::printf("%s", cmd->get_formatter()->make_help(cmd, "sinter " + topic, CLI::AppFormatMode::Normal).c_str());
         return 0;
       }
-    return fail("no command '" + topic + "' (commands: build, run, inspect, bench, conformance)", kExitUsage);
+    return fail("no command '" + topic + "' (commands: build, run, inspect, bench, conformance, ops)", kExitUsage);
   }
   if (*build) return run_build(build_args);
   if (*run) return run_run(run_args);
   if (*inspect) return run_inspect(inspect_args);
   if (*bench) return run_bench(bench_args);
   if (*conformance) return run_conformance(conformance_args);
+  if (*ops) return run_ops(ops_args);
   return fail("no command given; try 'sinter help'", kExitUsage);
 }
 

@@ -25,7 +25,9 @@ Dim dim_add(const Dim& a, const Dim& b) {
   if (b.is_static() && b.value == 0) return a;
   return Dim::unknown();
 }
-Dim dim_div(const Dim& a, int64_t n) { return a.is_static() && n > 0 ? Dim(a.value / n) : Dim::unknown(); }
+Dim dim_div(const Dim& a, int64_t n) {
+  return a.is_static() && n > 0 ? Dim(a.value / n) : Dim::unknown();
+}
 Dim dim_mul(const Dim& a, int64_t n) {
   if (n == 1) return a;
   return a.is_static() ? Dim(a.value * n) : Dim::unknown();
@@ -144,6 +146,31 @@ Status infer_swiglu(InferContext& ctx) {
   return Status::Ok();
 }
 
+// LinearAttention(query, key, value, past_state?, decay?, beta?) -> output [B, T, Hq*d_v] in
+// query's dtype, present_state [B, Hkv, d_k, d_v] in past_state's dtype (query's without it).
+Status infer_linear_attention(InferContext& ctx) {
+  for (size_t i = 0; i < 3; ++i)
+    if (!ctx.has_input(i)) return invalid_argument("inputs query, key and value are required");
+  const DType t = ctx.input_dtype(0);
+  SINTER_RETURN_IF_ERROR(check_float(t, "query"));
+  const int64_t hq = ctx.attrs().get_int("q_num_heads", 0), hkv = ctx.attrs().get_int("kv_num_heads", 0);
+  if (hq <= 0 || hkv <= 0 || hq % hkv != 0)
+    return invalid_argument("q_num_heads must be a positive multiple of kv_num_heads");
+  const Shape& q = ctx.input_shape(0);
+  const Shape& v = ctx.input_shape(2);
+  for (const Shape* s : {&q, &ctx.input_shape(1), &v})
+    if (s->rank_known() && s->rank() != 3) return invalid_argument("query, key and value must be 3-D [B, T, H*D]");
+  Shape y = Shape::unknown_rank(), state = Shape::unknown_rank();
+  if (q.rank_known() && v.rank_known()) {
+    const Dim dv = dim_div(v[2], hkv);
+    y = Shape(std::vector<Dim>{q[0], q[1], dim_mul(dv, hq)});
+    state = Shape(std::vector<Dim>{q[0], Dim(hkv), dim_div(q[2], hq), dv});
+  }
+  ctx.set_output(0, t, y);
+  if (ctx.num_outputs() > 1) ctx.set_output(1, ctx.has_input(3) ? ctx.input_dtype(3) : t, state);
+  return Status::Ok();
+}
+
 }  // namespace
 
 void register_infer_attention() {
@@ -151,6 +178,7 @@ void register_infer_attention() {
   register_infer(OpKind::kRotaryEmbedding, infer_rotary);
   register_infer(OpKind::kRMSNormalization, infer_rms_norm);
   register_infer(OpKind::kSwiGLU, infer_swiglu);
+  register_infer(OpKind::kLinearAttention, infer_linear_attention);
 }
 
 }  // namespace sinter::ir

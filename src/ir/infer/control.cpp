@@ -1,9 +1,8 @@
 // Shape and type inference for the 'control' op family: sequences and optionals here, If / Loop /
 // Scan / SequenceMap in control_flow.cpp. For sequence and optional values, dtype/shape describe the
 // tensor inside (see ir::ValueKind).
-#include "ir/infer/control_shapes.h"
-
 #include "ir/infer.h"
+#include "ir/infer/control_shapes.h"
 #include "ir/op_registry.h"
 
 namespace sinter::ir {
@@ -15,7 +14,9 @@ Shape common_shape(const Shape& a, const Shape& b) {
   return Shape(std::move(dims));
 }
 
-bool is_sequence_kind(ValueKind k) { return k == ValueKind::kSequence || k == ValueKind::kOptionalSequence; }
+bool is_sequence_kind(ValueKind k) {
+  return k == ValueKind::kSequence || k == ValueKind::kOptionalSequence;
+}
 
 namespace {
 
@@ -40,8 +41,10 @@ Status need_position(const InferContext& ctx, size_t i) {
   DType t = ctx.input_dtype(i);
   if (t != DType::kInt32 && t != DType::kInt64 && t != DType::kUndefined)
     return invalid_argument("position must be i32 or i64, got " + std::string(dtype_name(t)));
+  // A scalar; exporters (and ONNX's own tests) also pass a 1-element tensor.
   const Shape& s = ctx.input_shape(i);
-  if (s.rank_known() && s.rank() != 0) return invalid_argument("position must be a scalar, got " + s.to_string());
+  const bool one = s.rank() == 0 || (s.is_static() && s.static_numel() == 1);
+  if (s.rank_known() && !one) return invalid_argument("position must be a scalar, got " + s.to_string());
   return Status::Ok();
 }
 
@@ -119,7 +122,8 @@ Status infer_split_to_sequence(InferContext& ctx) {
   }
   const int64_t r = static_cast<int64_t>(in.rank());
   int64_t axis = ctx.attrs().get_int("axis", 0);
-  if (axis < -r || axis >= r) return invalid_argument("axis " + std::to_string(axis) + " is out of range for " + in.to_string());
+  if (axis < -r || axis >= r)
+    return invalid_argument("axis " + std::to_string(axis) + " is out of range for " + in.to_string());
   if (axis < 0) axis += r;
   std::vector<Dim> dims = in.dims();
   if (!ctx.has_input(1)) {
@@ -135,8 +139,8 @@ Status infer_split_to_sequence(InferContext& ctx) {
       for (int64_t i = 1; i < split->numel(); ++i) same &= split->get_as_int64(i) == split->get_as_int64(0);
       // A scalar split makes equal chunks only when it divides the dim.
       const Dim& whole = in[static_cast<size_t>(axis)];
-      if (split->rank() == 0) same = whole.is_static() && split->get_as_int64(0) > 0 &&
-                                    whole.value % split->get_as_int64(0) == 0;
+      if (split->rank() == 0)
+        same = whole.is_static() && split->get_as_int64(0) > 0 && whole.value % split->get_as_int64(0) == 0;
       if (same) d = Dim(split->get_as_int64(0));
     }
     dims[static_cast<size_t>(axis)] = d;
@@ -182,7 +186,8 @@ Status infer_optional(InferContext& ctx) {
   }
   if (!ctx.attrs().has("dtype")) return invalid_argument("without an input, attribute 'dtype' (the type) is required");
   ctx.set_output(0, static_cast<DType>(ctx.attrs().get_int("dtype")), Shape::unknown_rank());
-  ctx.set_output_kind(0, ctx.attrs().get_int("sequence", 0) ? ValueKind::kOptionalSequence : ValueKind::kOptionalTensor);
+  ctx.set_output_kind(0,
+                      ctx.attrs().get_int("sequence", 0) ? ValueKind::kOptionalSequence : ValueKind::kOptionalTensor);
   return Status::Ok();
 }
 

@@ -17,7 +17,9 @@ Result<std::shared_ptr<Graph>> need_graph(const InferContext& ctx, const std::st
   return g;
 }
 
-const Value& output_of(const Graph& g, size_t i) { return g.value(g.outputs()[i]); }
+const Value& output_of(const Graph& g, size_t i) {
+  return g.value(g.outputs()[i]);
+}
 
 // If(cond): each output takes the branches' common type.
 Status infer_if(InferContext& ctx) {
@@ -55,11 +57,10 @@ Status infer_loop(InferContext& ctx) {
                             std::to_string(n_carried + 2) + " (iteration, condition, " + std::to_string(n_carried) +
                             " loop-carried values)");
   if (body->outputs().size() < n_carried + 1)
-    return invalid_argument("the body has " + std::to_string(body->outputs().size()) +
-                            " outputs, expected at least " + std::to_string(n_carried + 1));
+    return invalid_argument("the body has " + std::to_string(body->outputs().size()) + " outputs, expected at least " +
+                            std::to_string(n_carried + 1));
   const size_t n_scan = body->outputs().size() - 1 - n_carried;
-  if (ctx.num_outputs() > n_carried + n_scan)
-    return invalid_argument("the node has more outputs than the body gives");
+  if (ctx.num_outputs() > n_carried + n_scan) return invalid_argument("the node has more outputs than the body gives");
   for (size_t i = 0; i < ctx.num_outputs(); ++i) {
     const Value& b = output_of(*body, i + 1);
     if (i < n_carried) {
@@ -132,10 +133,10 @@ Status infer_scan(InferContext& ctx) {
 Status infer_sequence_map(InferContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(auto body, need_graph(ctx, "body"));
   const size_t n_in = implicit_input_offset(ctx.node());
-  if (n_in < 1 || ctx.input_kind(0) != ValueKind::kSequence)
-    return invalid_argument("input 0 must be a sequence");
+  if (n_in < 1 || ctx.input_kind(0) != ValueKind::kSequence) return invalid_argument("input 0 must be a sequence");
   if (body->inputs().size() != n_in) return invalid_argument("the body must take one input per node input");
-  if (body->outputs().size() != ctx.num_outputs()) return invalid_argument("the node must have one output per body output");
+  if (body->outputs().size() != ctx.num_outputs())
+    return invalid_argument("the node must have one output per body output");
   for (size_t i = 0; i < ctx.num_outputs(); ++i) {
     const Value& b = output_of(*body, i);
     if (b.kind != ValueKind::kTensor) return unimplemented("SequenceMap's body must produce tensors");

@@ -17,10 +17,13 @@ namespace {
 const std::vector<DType> kFloats = {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat64};
 const std::vector<DType> kInts = {DType::kInt8,  DType::kUInt8,  DType::kInt16, DType::kUInt16,
                                   DType::kInt32, DType::kUInt32, DType::kInt64, DType::kUInt64};
-const std::vector<DType> kUnsigned = {DType::kUInt8, DType::kUInt16, DType::kUInt32, DType::kUInt64};
 
-bool in(DType t, const std::vector<DType>& set) { return std::find(set.begin(), set.end(), t) != set.end(); }
-bool is_numeric(DType t) { return in(t, kFloats) || in(t, kInts); }
+bool in(DType t, const std::vector<DType>& set) {
+  return std::find(set.begin(), set.end(), t) != set.end();
+}
+bool is_numeric(DType t) {
+  return in(t, kFloats) || in(t, kInts);
+}
 
 Status check_inputs(InferContext& ctx, size_t lo, size_t hi) {
   if (ctx.num_inputs() < lo || ctx.num_inputs() > hi)
@@ -91,8 +94,8 @@ Status infer_float_test(InferContext& ctx) {
 }
 
 // Broadcast of inputs [0, n) that must share one dtype from `allowed`.
-Status infer_broadcast_same(InferContext& ctx, const std::vector<DType>& allowed, const char* allowed_text,
-                            size_t lo, size_t hi) {
+Status infer_broadcast_same(InferContext& ctx, const std::vector<DType>& allowed, const char* allowed_text, size_t lo,
+                            size_t hi) {
   SINTER_RETURN_IF_ERROR(check_inputs(ctx, lo, hi));
   std::vector<Shape> shapes;
   const DType t = ctx.input_dtype(0);
@@ -124,10 +127,12 @@ Status infer_mod(InferContext& ctx) {
 Status infer_bitshift(InferContext& ctx) {
   const std::string dir = ctx.attrs().get_string("direction", "");
   if (dir != "LEFT" && dir != "RIGHT") return invalid_argument("attribute direction must be LEFT or RIGHT");
-  return infer_broadcast_same(ctx, kUnsigned, "u8, u16, u32, u64", 2, 2);
+  return infer_broadcast_same(ctx, kInts, "integers", 2, 2);
 }
 
-Status infer_bitwise(InferContext& ctx) { return infer_broadcast_same(ctx, kInts, "integers", 2, 2); }
+Status infer_bitwise(InferContext& ctx) {
+  return infer_broadcast_same(ctx, kInts, "integers", 2, 2);
+}
 
 Status infer_sum(InferContext& ctx) {
   return infer_broadcast_same(ctx, numeric_dtypes(), "floats and integers", 1, 1u << 20);
@@ -165,8 +170,8 @@ Status infer_bitcast(InferContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(DType to, dtype_attr(ctx, "to", DType::kUndefined));
   const DType from = ctx.input_dtype(0);
   if (dtype_size(from) == 0 || dtype_size(to) == 0 || dtype_size(from) != dtype_size(to))
-    return invalid_argument("BitCast needs types of the same bit width, got " + std::string(dtype_name(from)) +
-                            " -> " + std::string(dtype_name(to)));
+    return invalid_argument("BitCast needs types of the same bit width, got " + std::string(dtype_name(from)) + " -> " +
+                            std::string(dtype_name(to)));
   ctx.set_output(0, to, ctx.input_shape(0));
   return Status::Ok();
 }
@@ -383,10 +388,10 @@ Status infer_multinomial(InferContext& ctx) {
 }  // namespace
 
 void register_infer_math() {
-  for (OpKind op : {OpKind::kSin, OpKind::kCos, OpKind::kTan, OpKind::kAsin, OpKind::kAcos, OpKind::kAtan,
-                    OpKind::kSinh, OpKind::kCosh, OpKind::kAsinh, OpKind::kAcosh, OpKind::kAtanh, OpKind::kElu,
-                    OpKind::kSelu, OpKind::kCelu, OpKind::kThresholdedRelu, OpKind::kSoftplus, OpKind::kSoftsign,
-                    OpKind::kMish, OpKind::kSwish, OpKind::kRound})
+  for (OpKind op : {OpKind::kSin,      OpKind::kCos,      OpKind::kTan,  OpKind::kAsin,  OpKind::kAcos,
+                    OpKind::kAtan,     OpKind::kSinh,     OpKind::kCosh, OpKind::kAsinh, OpKind::kAcosh,
+                    OpKind::kAtanh,    OpKind::kElu,      OpKind::kSelu, OpKind::kCelu,  OpKind::kThresholdedRelu,
+                    OpKind::kSoftplus, OpKind::kSoftsign, OpKind::kMish, OpKind::kSwish, OpKind::kRound})
     register_infer(op, infer_float_unary);
   register_infer(OpKind::kShrink, infer_numeric_unary);
   register_infer(OpKind::kSign, infer_numeric_unary);

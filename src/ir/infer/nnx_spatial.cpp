@@ -160,6 +160,27 @@ Status infer_roi_align(InferContext& ctx) {
   return Status::Ok();
 }
 
+// DeformConv: (N, W's output channels, offset's spatial dims).
+Status infer_deform_conv(InferContext& ctx) {
+  SINTER_RETURN_IF_ERROR(require_float(ctx, 0, "X"));
+  SINTER_RETURN_IF_ERROR(require_float(ctx, 1, "W"));
+  SINTER_RETURN_IF_ERROR(require_float(ctx, 2, "offset"));
+  const Shape& x = ctx.input_shape(0);
+  const Shape& w = ctx.input_shape(1);
+  const Shape& off = ctx.input_shape(2);
+  Shape out = Shape::unknown_rank();
+  if (off.rank_known()) {
+    if (off.rank() < 3) return invalid_argument("offset must have rank >= 3, got " + off.to_string());
+    if (x.rank_known() && x.rank() != off.rank())
+      return invalid_argument("X " + x.to_string() + " and offset " + off.to_string() + " must have one rank");
+    std::vector<Dim> dims{x.rank_known() ? x[0] : off[0], w.rank_known() && w.rank() > 0 ? w[0] : Dim::unknown()};
+    dims.insert(dims.end(), off.dims().begin() + 2, off.dims().end());
+    out = Shape(std::move(dims));
+  }
+  ctx.set_output(0, ctx.input_dtype(0), out);
+  return Status::Ok();
+}
+
 // MaxUnpool: the constant output_shape, else (N, C, (in-1)*stride - pads + kernel ...).
 Status infer_max_unpool(InferContext& ctx) {
   SINTER_RETURN_IF_ERROR(require_float(ctx, 0, "X"));
@@ -167,8 +188,10 @@ Status infer_max_unpool(InferContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   Shape out = Shape::unknown_rank();
   if (ctx.has_input(2)) {
-    if (const auto shape = constant_ints(ctx, 2)) out = Shape::from_static(*shape);
-    else if (x.rank_known()) out = Shape(unknown_dims(x.rank()));
+    if (const auto shape = constant_ints(ctx, 2))
+      out = Shape::from_static(*shape);
+    else if (x.rank_known())
+      out = Shape(unknown_dims(x.rank()));
   } else if (x.rank_known()) {
     if (x.rank() < 3) return invalid_argument("X must have rank >= 3, got " + x.to_string());
     const size_t n = x.rank() - 2;
@@ -262,6 +285,7 @@ void register_infer_nnx_spatial() {
   register_infer(OpKind::kGridSample, infer_grid_sample);
   register_infer(OpKind::kAffineGrid, infer_affine_grid);
   register_infer(OpKind::kRoiAlign, infer_roi_align);
+  register_infer(OpKind::kDeformConv, infer_deform_conv);
   register_infer(OpKind::kMaxUnpool, infer_max_unpool);
   register_infer(OpKind::kLpPool, infer_lp_pool);
   register_infer(OpKind::kGlobalLpPool, infer_global_lp_pool);

@@ -35,9 +35,13 @@ bool is_quantized(DType t) {
   }
 }
 
-bool is_8bit_int(DType t) { return t == DType::kInt8 || t == DType::kUInt8; }
+bool is_8bit_int(DType t) {
+  return t == DType::kInt8 || t == DType::kUInt8;
+}
 
-std::string name_of(DType t) { return std::string(dtype_name(t)); }
+std::string name_of(DType t) {
+  return std::string(dtype_name(t));
+}
 
 Status require_inputs(const InferContext& ctx, std::initializer_list<size_t> required, const char* names) {
   for (size_t i : required)
@@ -71,8 +75,8 @@ Status check_quant_param(const Shape& x, const Shape& p, int64_t axis, int64_t b
     if (!p[i].is_static() || !x[i].is_static()) continue;
     const int64_t want = i == a ? (x[i].value + block_size - 1) / block_size : x[i].value;
     if (p[i].value != want)
-      return invalid_argument(what + " " + p.to_string() + " does not match x " + x.to_string() +
-                              " with block_size " + std::to_string(block_size) + " along axis " + std::to_string(a));
+      return invalid_argument(what + " " + p.to_string() + " does not match x " + x.to_string() + " with block_size " +
+                              std::to_string(block_size) + " along axis " + std::to_string(a));
   }
   return Status::Ok();
 }

@@ -27,8 +27,7 @@ Status infer_recurrent(InferContext& ctx) {
   for (size_t i : {1, 2, 3})
     if (ctx.has_input(i) && ctx.input_dtype(i) != t)
       return invalid_argument("input " + std::to_string(i) + " must have X's dtype " + std::string(dtype_name(t)));
-  if (ctx.has_input(4) && ctx.input_dtype(4) != DType::kInt32)
-    return invalid_argument("sequence_lens must be i32");
+  if (ctx.has_input(4) && ctx.input_dtype(4) != DType::kInt32) return invalid_argument("sequence_lens must be i32");
   const std::string direction = ctx.attrs().get_string("direction", "forward");
   if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
     return invalid_argument("direction must be forward, reverse or bidirectional, got '" + direction + "'");

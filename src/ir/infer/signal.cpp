@@ -15,8 +15,12 @@ namespace {
 
 const std::vector<DType> kFloats = {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat64};
 
-bool is_float(DType t) { return std::find(kFloats.begin(), kFloats.end(), t) != kFloats.end(); }
-bool is_index(DType t) { return t == DType::kInt32 || t == DType::kInt64; }
+bool is_float(DType t) {
+  return std::find(kFloats.begin(), kFloats.end(), t) != kFloats.end();
+}
+bool is_index(DType t) {
+  return t == DType::kInt32 || t == DType::kInt64;
+}
 
 Status require_float(const InferContext& ctx, size_t i, const char* what) {
   if (!is_float(ctx.input_dtype(i)))
@@ -37,13 +41,16 @@ Result<std::optional<int64_t>> const_scalar(const InferContext& ctx, size_t i, c
   return std::optional<int64_t>(c->get_as_int64(0));
 }
 
-Dim dim_or_unknown(const std::optional<int64_t>& v) { return v ? Dim(*v) : Dim::unknown(); }
+Dim dim_or_unknown(const std::optional<int64_t>& v) {
+  return v ? Dim(*v) : Dim::unknown();
+}
 
 Result<DType> dtype_attr(const InferContext& ctx, const char* name, DType def) {
   if (!ctx.attrs().has(name)) return def;
   const int64_t v = ctx.attrs().get_int(name, 0);
   if (v <= 0 || v > static_cast<int64_t>(DType::kUInt4))
-    return invalid_argument(std::string("attribute '") + name + "' = " + std::to_string(v) + " is not a supported dtype");
+    return invalid_argument(std::string("attribute '") + name + "' = " + std::to_string(v) +
+                            " is not a supported dtype");
   return static_cast<DType>(v);
 }
 

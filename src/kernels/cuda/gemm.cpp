@@ -98,6 +98,7 @@ struct MatMulState : NodeState {
   bool empty = false;      // M, N or batch is 0: nothing to do
   bool zero_k = false;     // K is 0: the output is zeros
   bool bias = false;       // fused bias vector (input 2)
+  bool residual = false;   // fused residual (input 3), accumulated as C with beta = 1
   LtMatmul mm;
 };
 
@@ -107,6 +108,7 @@ class CublasLtMatMul final : public CudaTactic {
 
   Status can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
                        const std::vector<TensorDesc>& outputs) const override {
+    if (node.attrs.get_int("sinter.attention", 0) != 0) return unimplemented("fused attention node");
     SINTER_RETURN_IF_ERROR(check_float_io(node, inputs, outputs, 2));
     auto s = matmul_shape(inputs[0].dims, inputs[1].dims);
     if (!s.ok()) return s.status();
@@ -114,10 +116,20 @@ class CublasLtMatMul final : public CudaTactic {
       return unimplemented("MatMul dims exceed cuBLASLt's 32-bit limits");
     if (node.attrs.get_int("sinter.bias", 0) != 0) {
       // Fused bias (plan_fusion.h): a vector of N added to every row, through the cuBLASLt epilogue.
-      if (inputs.size() != 3 || sinter::numel(inputs[2].dims) != s->n)
+      if (inputs.size() < 3 || sinter::numel(inputs[2].dims) != s->n)
         return invalid_argument("fused MatMul bias must have N elements");
       if (s->loop || (!s->fold && s->batch > 1)) return unimplemented("fused MatMul bias needs an unbatched B");
       if (s->k == 0) return unimplemented("fused MatMul bias with K = 0");
+    }
+    if (node.attrs.get_int("sinter.residual", 0) != 0) {
+      // Fused residual (fusions.h): input 3, laid out like the output, is cuBLASLt's C with beta = 1.
+      if (inputs.size() != 4 || inputs[3].dims != outputs[0].dims)
+        return invalid_argument("fused MatMul residual must have the output's shape");
+      if (s->loop) return unimplemented("fused MatMul residual with partially broadcast batch dims");
+      if (s->k == 0 || s->m == 0 || s->n == 0 || s->batch == 0)
+        return unimplemented("fused MatMul residual with an empty product");
+    } else if (inputs.size() > 3) {
+      return invalid_argument("MatMul takes 2 inputs (3 with a fused bias)");
     }
     return Status::Ok();
   }
@@ -131,7 +143,9 @@ class CublasLtMatMul final : public CudaTactic {
                                              const std::vector<TensorDesc>&,
                                              const LaunchContext& handles) const override {
     auto st = std::make_unique<MatMulState>();
-    st->bias = node.attrs.get_int("sinter.bias", 0) != 0 && inputs.size() == 3;
+    st->bias = node.attrs.get_int("sinter.bias", 0) != 0 && inputs.size() >= 3 &&
+               inputs[2].dtype != DType::kUndefined;
+    st->residual = node.attrs.get_int("sinter.residual", 0) != 0 && inputs.size() == 4;
     SINTER_ASSIGN_OR_RETURN(st->shape, matmul_shape(inputs[0].dims, inputs[1].dims));
     st->dtype = inputs[0].dtype;
     const MatMulShape& s = st->shape;
@@ -174,7 +188,8 @@ class CublasLtMatMul final : public CudaTactic {
     }
     auto h = static_cast<cublasLtHandle_t>(ctx.cublaslt);
     if (!s.loop)
-      return st->mm.run(h, ctx.stream, 1.f, inputs[1].data, inputs[0].data, 0.f, nullptr, outputs[0].data,
+      return st->mm.run(h, ctx.stream, 1.f, inputs[1].data, inputs[0].data, st->residual ? 1.f : 0.f,
+                        st->residual ? inputs[3].data : nullptr, outputs[0].data,
                         st->bias ? inputs[2].data : nullptr, ctx.workspace, ctx.workspace_bytes);
     // Partial broadcasting: one product per output batch index, operands located by broadcasting.
     const size_t r = s.batch_out.size();

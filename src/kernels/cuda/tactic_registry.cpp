@@ -2,6 +2,7 @@
 #include <array>
 #include <mutex>
 
+#include "kernels/cuda/fused_attention.h"
 #include "kernels/cuda/tactic.h"
 
 namespace sinter::cuda {
@@ -43,6 +44,8 @@ void register_everything() {
 #if SINTER_CUDA_HAVE_gemm
   register_cuda_gemm();
 #endif
+  // Fused tactics (not a family of families.def: they run nodes the engine's fusions made).
+  register_cuda_fused_attention();
 #if SINTER_CUDA_HAVE_conv
   register_cuda_conv();
 #endif

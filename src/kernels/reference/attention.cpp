@@ -22,6 +22,7 @@
 namespace sinter::ir {
 
 void register_reference_attention_llm();
+void register_reference_attention_linear();
 
 namespace {
 
@@ -49,11 +50,20 @@ std::vector<double> concat_seq(const std::vector<double>& past, const std::vecto
                                int64_t p, int64_t l, int64_t d) {
   std::vector<double> out(static_cast<size_t>(b * h * (p + l) * d));
   for (int64_t bh = 0; bh < b * h; ++bh) {
-    for (int64_t i = 0; i < p * d; ++i) out[static_cast<size_t>(bh * (p + l) * d + i)] = past[static_cast<size_t>(bh * p * d + i)];
+    for (int64_t i = 0; i < p * d; ++i)
+      out[static_cast<size_t>(bh * (p + l) * d + i)] = past[static_cast<size_t>(bh * p * d + i)];
     for (int64_t i = 0; i < l * d; ++i)
       out[static_cast<size_t>(bh * (p + l) * d + p * d + i)] = now[static_cast<size_t>(bh * l * d + i)];
   }
   return out;
+}
+
+// A sum as numpy computes it for the type: bf16 adds one element at a time in bf16; f16
+// accumulates in f32 and rounds once; wider types accumulate in their own precision.
+double rounded_sum(DType t, const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s = t == DType::kBFloat16 ? round_to(t, s + x) : s + x;
+  return round_to(t, s);
 }
 
 // The additive mask as a function of (b, h, i, j): a mask of rank 1..4 broadcasts right-aligned
@@ -68,7 +78,8 @@ struct MaskView {
     if (!mask) return 0.0;
     if (j >= dims4[3]) return kNegInf;
     const int64_t idx[4] = {dims4[0] == 1 ? 0 : b, dims4[1] == 1 ? 0 : h, dims4[2] == 1 ? 0 : i, j};
-    const double v = values[static_cast<size_t>(((idx[0] * dims4[1] + idx[1]) * dims4[2] + idx[2]) * dims4[3] + idx[3])];
+    const double v =
+        values[static_cast<size_t>(((idx[0] * dims4[1] + idx[1]) * dims4[2] + idx[2]) * dims4[3] + idx[3])];
     if (is_bool) return v != 0 ? 0.0 : kNegInf;
     return v;
   }
@@ -127,9 +138,8 @@ Status attention_kernel(KernelContext& ctx) {
   const int64_t group = hq / hkv;
   int64_t past = 0;
   if (past_k_t) {
-    if (past_k_t->rank() != 4 || past_v_t->rank() != 4 || past_k_t->dims()[0] != batch ||
-        past_k_t->dims()[1] != hkv || past_k_t->dims()[3] != dk || past_v_t->dims()[3] != dv ||
-        past_v_t->dims()[2] != past_k_t->dims()[2])
+    if (past_k_t->rank() != 4 || past_v_t->rank() != 4 || past_k_t->dims()[0] != batch || past_k_t->dims()[1] != hkv ||
+        past_k_t->dims()[3] != dk || past_v_t->dims()[3] != dv || past_v_t->dims()[2] != past_k_t->dims()[2])
       return invalid_argument("past_key " + past_k_t->summary() + " / past_value " + past_v_t->summary() +
                               " do not fit K and V");
     past = past_k_t->dims()[2];
@@ -155,9 +165,8 @@ Status attention_kernel(KernelContext& ctx) {
     const int64_t want[3] = {batch, hq, s};
     for (size_t a = 0; a < 3; ++a)
       if (mask.dims4[a] != 1 && mask.dims4[a] != want[a])
-        return invalid_argument("attn_mask " + mask_t->summary() + " does not broadcast to [" +
-                                std::to_string(batch) + "x" + std::to_string(hq) + "x" + std::to_string(s) + "x" +
-                                std::to_string(total) + "]");
+        return invalid_argument("attn_mask " + mask_t->summary() + " does not broadcast to [" + std::to_string(batch) +
+                                "x" + std::to_string(hq) + "x" + std::to_string(s) + "x" + std::to_string(total) + "]");
     if (mask.dims4[3] > total)
       return invalid_argument("attn_mask " + mask_t->summary() + " is wider than the " + std::to_string(total) +
                               " keys");
@@ -176,7 +185,8 @@ Status attention_kernel(KernelContext& ctx) {
   // ONNX scales Q and K each by sqrt(scale), rounded to the input type.
   const double sqrt_scale = round_to(t, std::sqrt(scale));
   DType softmax_type = t;
-  if (attrs.get_int("softmax_precision", 0) != 0) softmax_type = static_cast<DType>(attrs.get_int("softmax_precision", 0));
+  if (attrs.get_int("softmax_precision", 0) != 0)
+    softmax_type = static_cast<DType>(attrs.get_int("softmax_precision", 0));
 
   std::vector<double> y(static_cast<size_t>(batch * hq * s * dv), 0.0);
   std::vector<double> qk_out(static_cast<size_t>(batch * hq * s * total), 0.0);
@@ -195,7 +205,8 @@ Status attention_kernel(KernelContext& ctx) {
         for (int64_t j = 0; j < total; ++j) {
           const auto u = static_cast<size_t>(j);
           double dot = 0;
-          for (int64_t d = 0; d < dk; ++d) dot += round_to(t, qi[d] * sqrt_scale) * round_to(t, kb[j * dk + d] * sqrt_scale);
+          for (int64_t d = 0; d < dk; ++d)
+            dot += round_to(t, qi[d] * sqrt_scale) * round_to(t, kb[j * dk + d] * sqrt_scale);
           double sc = round_to(t, dot);
           if (softcap > 0) sc = round_to(t, softcap * std::tanh(sc / softcap));
           double bj = mask.at(b, h, i, j);
@@ -207,23 +218,24 @@ Status attention_kernel(KernelContext& ctx) {
           logits[u] = sc;
           if (bj != kNegInf) any_allowed = true;
         }
-        // Softmax over s + bias in the softmax precision; a row with no allowed key is all zero.
+        // Softmax over s + bias in the softmax precision (every step rounded to it, as ONNX computes);
+        // a row with no allowed key is all zero.
+        const DType st = softmax_type;
         double mx = kNegInf;
         for (int64_t j = 0; j < total; ++j) {
           const auto u = static_cast<size_t>(j);
-          const double z = round_to(softmax_type, round_to(t, logits[u] + bias[u]));
+          const double z = round_to(st, round_to(t, logits[u] + bias[u]));
           probs[u] = z;
           mx = std::fmax(mx, z);
         }
-        double sum = 0;
         for (int64_t j = 0; j < total; ++j) {
           const auto u = static_cast<size_t>(j);
-          probs[u] = mx == kNegInf ? 0.0 : std::exp(probs[u] - mx);
-          sum += probs[u];
+          probs[u] = mx == kNegInf ? 0.0 : round_to(st, std::exp(round_to(st, probs[u] - mx)));
         }
+        const double sum = rounded_sum(st, probs);
         for (int64_t j = 0; j < total; ++j) {
           const auto u = static_cast<size_t>(j);
-          probs[u] = any_allowed && sum != 0 ? round_to(t, round_to(softmax_type, probs[u] / sum)) : 0.0;
+          probs[u] = any_allowed && sum != 0 ? round_to(t, round_to(st, probs[u] / sum)) : 0.0;
         }
         double* qk_row = qk_out.data() + ((b * hq + h) * s + i) * total;
         for (int64_t j = 0; j < total; ++j) {
@@ -246,7 +258,8 @@ Status attention_kernel(KernelContext& ctx) {
       for (int64_t h = 0; h < hq; ++h)
         for (int64_t i = 0; i < s; ++i)
           for (int64_t d = 0; d < dv; ++d)
-            y3[static_cast<size_t>((b * s + i) * hq * dv + h * dv + d)] = y[static_cast<size_t>(((b * hq + h) * s + i) * dv + d)];
+            y3[static_cast<size_t>((b * s + i) * hq * dv + h * dv + d)] =
+                y[static_cast<size_t>(((b * hq + h) * s + i) * dv + d)];
     ctx.output(0) = ref::from_doubles(t, {batch, s, hq * dv}, y3);
   }
   if (ctx.has_output(1)) ctx.output(1) = ref::from_doubles(t, {batch, hkv, total, dk}, k);
@@ -260,6 +273,7 @@ Status attention_kernel(KernelContext& ctx) {
 void register_reference_attention() {
   register_reference(OpKind::kAttention, attention_kernel);
   register_reference_attention_llm();
+  register_reference_attention_linear();
 }
 
 }  // namespace sinter::ir

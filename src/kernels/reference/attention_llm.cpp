@@ -59,12 +59,13 @@ Status rotary_kernel(KernelContext& ctx) {
   const bool interleaved = attrs.get_int("interleaved", 0) != 0;
   if (cos_t->dims() != sin_t->dims()) return invalid_argument("cos_cache and sin_cache must have one shape");
   if (cos_t->rank() < 1 || cos_t->dims().back() != half)
-    return invalid_argument("cos_cache " + cos_t->summary() + " must end in rotary_embedding_dim / 2 = " +
-                            std::to_string(half));
+    return invalid_argument("cos_cache " + cos_t->summary() +
+                            " must end in rotary_embedding_dim / 2 = " + std::to_string(half));
   // Row of the caches for (b, s).
   std::vector<int64_t> rows(static_cast<size_t>(batch * seq));
   if (pos_t) {
-    if (cos_t->rank() != 2) return invalid_argument("with position_ids, cos_cache must be 2-D, got " + cos_t->summary());
+    if (cos_t->rank() != 2)
+      return invalid_argument("with position_ids, cos_cache must be 2-D, got " + cos_t->summary());
     const std::vector<int64_t> pos = ref::to_int64s(*pos_t);
     if (pos_t->rank() != 2 || pos_t->dims()[0] != batch || pos_t->dims()[1] != seq)
       return invalid_argument("position_ids " + pos_t->summary() + " must be [batch, seq]");
@@ -85,7 +86,8 @@ Status rotary_kernel(KernelContext& ctx) {
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h)
       for (int64_t si = 0; si < seq; ++si) {
-        const int64_t base = four_d ? ((b * heads + h) * seq + si) * head_size : (b * seq + si) * heads * head_size + h * head_size;
+        const int64_t base =
+            four_d ? ((b * heads + h) * seq + si) * head_size : (b * seq + si) * heads * head_size + h * head_size;
         const int64_t row = rows[static_cast<size_t>(b * seq + si)] * half;
         double* xp = x.data() + base;
         std::vector<double> rotated(static_cast<size_t>(rot));
@@ -124,8 +126,9 @@ Status rms_norm_kernel(KernelContext& ctx) {
   std::vector<double> inv(xs.size() / static_cast<size_t>(std::max<int64_t>(len, 1)) + 1);
   for (size_t o = 0; len > 0 && o * static_cast<size_t>(len) < xs.size(); ++o) {
     double ss = 0;
-    for (int64_t k = 0; k < len; ++k) ss += xs[o * static_cast<size_t>(len) + static_cast<size_t>(k)] *
-                                            xs[o * static_cast<size_t>(len) + static_cast<size_t>(k)];
+    for (int64_t k = 0; k < len; ++k)
+      ss += xs[o * static_cast<size_t>(len) + static_cast<size_t>(k)] *
+            xs[o * static_cast<size_t>(len) + static_cast<size_t>(k)];
     inv[o] = 1.0 / std::sqrt(ss / static_cast<double>(len) + eps);
   }
   ref::for_each_broadcast(x->dims(), {x->dims(), scale->dims()}, [&](int64_t i, const std::vector<int64_t>& off) {
@@ -143,7 +146,8 @@ Status swiglu_kernel(KernelContext& ctx) {
   const DType t = a->dtype();
   SINTER_RETURN_IF_ERROR(ref::require_dtype(t, ref::float_dtypes(), "A"));
   if (b->dtype() != t) return invalid_argument("A and B must share one dtype");
-  if (a->dims() != b->dims()) return invalid_argument("A " + a->summary() + " and B " + b->summary() + " must have one shape");
+  if (a->dims() != b->dims())
+    return invalid_argument("A " + a->summary() + " and B " + b->summary() + " must have one shape");
   const double alpha = ctx.attrs().get_float("alpha", 1.0);
   const double alpha_t = round_to(t, alpha);
   const std::vector<double> av = ref::to_doubles(*a), bv = ref::to_doubles(*b);

@@ -34,8 +34,8 @@ Result<int64_t> position(const KernelContext& ctx, size_t i, int64_t n, bool end
   SINTER_ASSIGN_OR_RETURN(int64_t pos, scalar_as_int64(*p, "position"));
   const int64_t hi = end_ok ? n : n - 1;
   if (pos < -n || pos > hi)
-    return out_of_range("position " + std::to_string(pos) + " is out of range for a sequence of " +
-                        std::to_string(n) + " tensors");
+    return out_of_range("position " + std::to_string(pos) + " is out of range for a sequence of " + std::to_string(n) +
+                        " tensors");
   return pos < 0 ? pos + n : pos;
 }
 
@@ -161,7 +161,7 @@ Status optional(KernelContext& ctx) {
   const RuntimeValue* v = ctx.input_value(0);
   if (!v) {
     ctx.set_output_value(0, RuntimeValue::none(ctx.attrs().get_int("sequence", 0) ? ValueKind::kOptionalSequence
-                                                                                   : ValueKind::kOptionalTensor));
+                                                                                  : ValueKind::kOptionalTensor));
     return Status::Ok();
   }
   if (v->is_optional()) return invalid_argument("input must be a tensor or a sequence, got " + v->summary());

@@ -162,7 +162,8 @@ Status run_scan(KernelContext& ctx) {
     if (out_dirs[k]) std::reverse(parts.begin(), parts.end());
     const Value& declared = body->value(body->outputs()[n_state + k]);
     const int64_t r = (parts.empty() ? static_cast<int64_t>(declared.shape.rank_known() ? declared.shape.rank() : 0)
-                                     : static_cast<int64_t>(parts[0].rank())) + 1;
+                                     : static_cast<int64_t>(parts[0].rank())) +
+                      1;
     SINTER_ASSIGN_OR_RETURN(int64_t a, ref::normalize_axis(out_axes[k], r, "scan_output_axes"));
     SINTER_ASSIGN_OR_RETURN(ctx.output(n_state + k), stack(parts, a, declared, "scan output " + std::to_string(k)));
   }

@@ -22,7 +22,9 @@ struct UnaryParams {
   double lambd = 0;
 };
 
-double softplus(double x) { return x > 30 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double softplus(double x) {
+  return x > 30 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
 
 template <OpKind kOp>
 double apply(double x, const UnaryParams& p) {
@@ -59,8 +61,7 @@ Status float_unary_kernel(KernelContext& ctx) {
   const DType t = x->dtype();
   UnaryParams p;
   const auto& a = ctx.attrs();
-  if constexpr (kOp == OpKind::kElu || kOp == OpKind::kCelu || kOp == OpKind::kThresholdedRelu ||
-                kOp == OpKind::kSwish)
+  if constexpr (kOp == OpKind::kElu || kOp == OpKind::kCelu || kOp == OpKind::kThresholdedRelu || kOp == OpKind::kSwish)
     p.alpha = a.get_float("alpha", 1.0);
   if constexpr (kOp == OpKind::kSelu) {
     p.alpha = a.get_float("alpha", 1.67326319217681884765625);
@@ -81,7 +82,7 @@ Status float_unary_kernel(KernelContext& ctx) {
       for (int64_t i = 0; i < x->numel(); ++i) {
         const T v = x->data<T>()[i];
         if constexpr (kOp == OpKind::kSign) {
-          out.data<T>()[i] = static_cast<T>(v > T{0} ? 1 : (v < T{0} ? -1 : 0));
+          out.data<T>()[i] = static_cast<T>(v > T{0} ? 1 : (is_negative(v) ? -1 : 0));
         } else {
           out.data<T>()[i] = static_cast<T>(apply<kOp>(static_cast<double>(v), p));
         }
@@ -148,6 +149,14 @@ Status castlike_kernel(KernelContext& ctx) {
       using T = decltype(zero);
       for (int64_t i = 0; i < x->numel(); ++i) out.data<T>()[i] = static_cast<T>(x->get_as_int64(i));
     });
+  }
+  if (to == DType::kInt4 || to == DType::kUInt4) {
+    // 4-bit targets keep the low 4 bits of the integer value (ONNX's reference wraps: 8 -> -8 for int4).
+    for (int64_t i = 0; i < x->numel(); ++i) {
+      int64_t v = static_cast<int64_t>(static_cast<uint64_t>(x->get_as_int64(i)) & 0xF);
+      if (to == DType::kInt4 && v >= 8) v -= 16;
+      out.set_from_double(i, static_cast<double>(v));
+    }
   }
   const bool saturate = ctx.attrs().get_int("saturate", 1) != 0;
   if (!saturate && (to == DType::kFloat8E4M3 || to == DType::kFloat8E5M2) && dtype_is_float(from)) {

@@ -3,6 +3,7 @@
 // math runs in double and rounds once to the output dtype.
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "ir/broadcast.h"
 #include "kernels/reference/elementwise.h"
@@ -55,9 +56,12 @@ T int_mod(T a, T b, bool fmod) {
   }
 }
 
+// fmod=0 on floats follows numpy's mod: the result (zero included) carries the divisor's sign.
 double float_mod(double a, double b, bool fmod) {
   double r = std::fmod(a, b);
-  if (!fmod && r != 0 && ((r < 0) != (b < 0))) r += b;
+  if (fmod) return r;
+  if (r == 0) return std::copysign(0.0, b);
+  if ((r < 0) != (b < 0)) r += b;
   return r;
 }
 
@@ -87,7 +91,9 @@ Status mod_kernel(KernelContext& ctx) {
   return Status::Ok();
 }
 
-// BitShift on unsigned integers; shifting by the type's width or more gives 0.
+// BitShift: LEFT shifts in zeros (signed values shift as their unsigned bits); RIGHT is arithmetic
+// for signed types. A shift amount outside [0, bit width) gives 0, or -1 for a negative value
+// shifted right, as ONNX's newest BitShift specifies.
 Status bitshift_kernel(KernelContext& ctx) {
   std::vector<const HostTensor*> ins;
   std::vector<int64_t> out_dims;
@@ -95,18 +101,25 @@ Status bitshift_kernel(KernelContext& ctx) {
   const std::string dir = ctx.attrs().get_string("direction", "");
   if (dir != "LEFT" && dir != "RIGHT") return invalid_argument("attribute direction must be LEFT or RIGHT");
   const DType t = ins[0]->dtype();
-  SINTER_RETURN_IF_ERROR(
-      ref::require_dtype(t, {DType::kUInt8, DType::kUInt16, DType::kUInt32, DType::kUInt64}, "input X"));
+  SINTER_RETURN_IF_ERROR(ref::require_dtype(t, ref::int_dtypes(), "input X"));
   HostTensor out(t, out_dims);
   const bool left = dir == "LEFT";
   dispatch_int(t, [&](auto zero) {
     using T = decltype(zero);
+    using U = std::make_unsigned_t<T>;
+    constexpr int64_t kBits = sizeof(T) * 8;
     const T* a = ins[0]->data<T>();
     const T* b = ins[1]->data<T>();
     for_each_broadcast(out_dims, dims_of(ins), [&](int64_t i, const std::vector<int64_t>& o) {
-      const uint64_t s = static_cast<uint64_t>(b[o[1]]);
-      T r = 0;
-      if (s < sizeof(T) * 8) r = static_cast<T>(left ? static_cast<uint64_t>(a[o[0]]) << s : a[o[0]] >> s);
+      const T x = a[o[0]];
+      const T s = b[o[1]];
+      T r;
+      if (is_negative(s) || static_cast<int64_t>(s) >= kBits)
+        r = (!left && is_negative(x)) ? static_cast<T>(-1) : T{0};
+      else if (left)
+        r = static_cast<T>(static_cast<U>(static_cast<U>(x) << static_cast<int>(s)));
+      else
+        r = static_cast<T>(x >> static_cast<int>(s));
       out.data<T>()[i] = r;
     });
   });
@@ -155,7 +168,8 @@ Status prelu_kernel(KernelContext& ctx) {
       const T* s = ins[1]->data<T>();
       for_each_broadcast(out_dims, dims_of(ins), [&](int64_t i, const std::vector<int64_t>& o) {
         const T v = x[o[0]];
-        out.data<T>()[i] = v < T{0} ? static_cast<T>(static_cast<uint64_t>(v) * static_cast<uint64_t>(s[o[1]])) : v;
+        out.data<T>()[i] =
+            is_negative(v) ? static_cast<T>(static_cast<uint64_t>(v) * static_cast<uint64_t>(s[o[1]])) : v;
       });
     });
   } else {

@@ -50,11 +50,10 @@ Status reduce_kernel(KernelContext& ctx) {
   const DType t = x->dtype();
   const bool is_int = ref::dtype_in(t, ref::int_dtypes());
   if (!is_int) SINTER_RETURN_IF_ERROR(ref::require_dtype(t, ref::float_dtypes(), "input data"));
-  if (axes.empty() && ctx.attrs().get_int("noop_with_empty_axes", 0) != 0) {
-    ctx.output(0) = x->clone();
-    return Status::Ok();
-  }
-  std::vector<bool> reduced(rank, axes.empty());
+  // noop_with_empty_axes reduces over no axes at all: each element alone, so SumSquare still squares
+  // and L1 still takes |x| (what the ops' function bodies, ReduceSum(Mul(x, x)) etc., compute).
+  const bool noop = axes.empty() && ctx.attrs().get_int("noop_with_empty_axes", 0) != 0;
+  std::vector<bool> reduced(rank, axes.empty() && !noop);
   for (int64_t a : axes) {
     SINTER_ASSIGN_OR_RETURN(int64_t n, ref::normalize_axis(a, static_cast<int64_t>(rank), "axis"));
     if (reduced[static_cast<size_t>(n)]) return invalid_argument("axes name axis " + std::to_string(n) + " twice");
@@ -81,7 +80,7 @@ Status reduce_kernel(KernelContext& ctx) {
         if constexpr (kOp == OpKind::kReduceSumSquare) {
           term = static_cast<uint64_t>(v) * static_cast<uint64_t>(v);
         } else {
-          term = v < T{0} ? uint64_t{0} - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+          term = is_negative(v) ? uint64_t{0} - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
         }
         acc[static_cast<size_t>(target[static_cast<size_t>(i)])] += term;
       }
@@ -105,7 +104,8 @@ Status reduce_kernel(KernelContext& ctx) {
     if constexpr (kOp == OpKind::kReduceSumSquare) acc[o] += v[i] * v[i];
     if constexpr (kOp == OpKind::kReduceL1) acc[o] += std::fabs(v[i]);
     if constexpr (kOp == OpKind::kReduceLogSum) acc[o] += v[i];
-    if constexpr (kOp == OpKind::kReduceLogSumExp) acc[o] += std::isinf(mx[o]) ? std::exp(v[i]) : std::exp(v[i] - mx[o]);
+    if constexpr (kOp == OpKind::kReduceLogSumExp)
+      acc[o] += std::isinf(mx[o]) ? std::exp(v[i]) : std::exp(v[i] - mx[o]);
   }
   for (int64_t j = 0; j < out_n; ++j) {
     double r = acc[static_cast<size_t>(j)];
@@ -221,8 +221,8 @@ Status cumulative_kernel(KernelContext& ctx) {
            [&](int64_t off, uint64_t v) { out.data<T>()[off] = static_cast<T>(v); }, uint64_t{kProd ? 1u : 0u});
     });
   } else {
-    scan([&](int64_t off) { return x->get_as_double(off); }, [&](int64_t off, double v) { out.set_from_double(off, v); },
-         kProd ? 1.0 : 0.0);
+    scan([&](int64_t off) { return x->get_as_double(off); },
+         [&](int64_t off, double v) { out.set_from_double(off, v); }, kProd ? 1.0 : 0.0);
   }
   ctx.output(0) = std::move(out);
   return Status::Ok();
@@ -232,8 +232,8 @@ Status cumulative_kernel(KernelContext& ctx) {
 Status hardmax_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* x, ref::require_input(ctx, 0, "input"));
   SINTER_RETURN_IF_ERROR(ref::require_dtype(x->dtype(), ref::float_dtypes(), "input"));
-  SINTER_ASSIGN_OR_RETURN(int64_t axis, ref::normalize_axis(ctx.attrs().get_int("axis", -1),
-                                                            static_cast<int64_t>(x->rank()), "axis"));
+  SINTER_ASSIGN_OR_RETURN(
+      int64_t axis, ref::normalize_axis(ctx.attrs().get_int("axis", -1), static_cast<int64_t>(x->rank()), "axis"));
   int64_t outer, len, inner;
   split_at(x->dims(), static_cast<size_t>(axis), &outer, &len, &inner);
   const std::vector<double> v = ref::to_doubles(*x);

@@ -9,6 +9,7 @@ void register_reference_nnx() {
   register_reference_nnx_select();
   register_reference_nnx_space();
   register_reference_nnx_sample();
+  register_reference_nnx_deform_conv();
   register_reference_nnx_detect();
   register_reference_nnx_pool();
   register_reference_nnx_norm();

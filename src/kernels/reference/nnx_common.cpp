@@ -66,11 +66,20 @@ void reduce_element(Reduction r, const HostTensor& src, int64_t src_i, HostTenso
     const double a = dst.get_as_double(dst_i), b = src.get_as_double(src_i);
     double v = a;
     switch (r) {
-      case Reduction::kAdd: v = a + b; break;
-      case Reduction::kMul: v = a * b; break;
-      case Reduction::kMax: v = std::max(a, b); break;
-      case Reduction::kMin: v = std::min(a, b); break;
-      case Reduction::kNone: break;
+      case Reduction::kAdd:
+        v = a + b;
+        break;
+      case Reduction::kMul:
+        v = a * b;
+        break;
+      case Reduction::kMax:
+        v = std::max(a, b);
+        break;
+      case Reduction::kMin:
+        v = std::min(a, b);
+        break;
+      case Reduction::kNone:
+        break;
     }
     dst.set_from_double(dst_i, v);
     return;
@@ -78,11 +87,20 @@ void reduce_element(Reduction r, const HostTensor& src, int64_t src_i, HostTenso
   const int64_t a = dst.get_as_int64(dst_i), b = src.get_as_int64(src_i);
   int64_t v = a;
   switch (r) {
-    case Reduction::kAdd: v = a + b; break;
-    case Reduction::kMul: v = a * b; break;
-    case Reduction::kMax: v = std::max(a, b); break;
-    case Reduction::kMin: v = std::min(a, b); break;
-    case Reduction::kNone: break;
+    case Reduction::kAdd:
+      v = a + b;
+      break;
+    case Reduction::kMul:
+      v = a * b;
+      break;
+    case Reduction::kMax:
+      v = std::max(a, b);
+      break;
+    case Reduction::kMin:
+      v = std::min(a, b);
+      break;
+    case Reduction::kNone:
+      break;
   }
   if (t == DType::kBool) v = v != 0 ? 1 : 0;
   if (t == DType::kUInt64 && (r == Reduction::kMax || r == Reduction::kMin)) {

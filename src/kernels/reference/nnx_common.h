@@ -52,6 +52,7 @@ void register_reference_nnx_index();
 void register_reference_nnx_select();
 void register_reference_nnx_space();
 void register_reference_nnx_sample();
+void register_reference_nnx_deform_conv();
 void register_reference_nnx_detect();
 void register_reference_nnx_pool();
 void register_reference_nnx_norm();

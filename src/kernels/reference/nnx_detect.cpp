@@ -15,8 +15,7 @@ struct Box {
 // Box corners from the 4 stored numbers: [y1, x1, y2, x2] (any diagonal) or, with
 // center_point_box=1, [x_center, y_center, width, height].
 Box read_box(const double* v, bool center) {
-  if (center)
-    return {v[0] - v[2] / 2, v[1] - v[3] / 2, v[0] + v[2] / 2, v[1] + v[3] / 2};
+  if (center) return {v[0] - v[2] / 2, v[1] - v[3] / 2, v[0] + v[2] / 2, v[1] + v[3] / 2};
   return {std::fmin(v[1], v[3]), std::fmin(v[0], v[2]), std::fmax(v[1], v[3]), std::fmax(v[0], v[2])};
 }
 
@@ -95,6 +94,8 @@ Status nms_kernel(KernelContext& ctx) {
 
 }  // namespace
 
-void register_reference_nnx_detect() { register_reference(OpKind::kNonMaxSuppression, nms_kernel); }
+void register_reference_nnx_detect() {
+  register_reference(OpKind::kNonMaxSuppression, nms_kernel);
+}
 
 }  // namespace sinter::ir

@@ -48,8 +48,10 @@ Status gather_elements_kernel(KernelContext& ctx) {
     }
     ref::nnx::copy_element(*data, src, out, i, bytes);
     for (size_t a = id.size(); a-- > 0;)
-      if (++idx[a] < id[a]) break;
-      else idx[a] = 0;
+      if (++idx[a] < id[a])
+        break;
+      else
+        idx[a] = 0;
   }
   ctx.output(0) = std::move(out);
   return Status::Ok();
@@ -89,8 +91,10 @@ Status scatter_elements_kernel(KernelContext& ctx) {
     }
     ref::nnx::reduce_element(red, *upd, i, out, dst, bytes);
     for (size_t a = id.size(); a-- > 0;)
-      if (++idx[a] < id[a]) break;
-      else idx[a] = 0;
+      if (++idx[a] < id[a])
+        break;
+      else
+        idx[a] = 0;
   }
   ctx.output(0) = std::move(out);
   return Status::Ok();
@@ -172,9 +176,8 @@ Status scatter_nd_kernel(KernelContext& ctx) {
   const int64_t slice = dims_product(dd, k, dd.size());
   HostTensor out = data->clone();
   for (int64_t t = 0; t < tuples; ++t) {
-    SINTER_ASSIGN_OR_RETURN(int64_t dst,
-                            nd_slice_offset(ind, static_cast<size_t>(t * static_cast<int64_t>(k)), k, 0, dd, ds,
-                                            "ScatterND"));
+    SINTER_ASSIGN_OR_RETURN(
+        int64_t dst, nd_slice_offset(ind, static_cast<size_t>(t * static_cast<int64_t>(k)), k, 0, dd, ds, "ScatterND"));
     for (int64_t e = 0; e < slice; ++e) ref::nnx::reduce_element(red, *upd, t * slice + e, out, dst + e, bytes);
   }
   ctx.output(0) = std::move(out);
@@ -187,8 +190,7 @@ Status tensor_scatter_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* cache, ref::require_input(ctx, 0, "past_cache"));
   SINTER_ASSIGN_OR_RETURN(const HostTensor* upd, ref::require_input(ctx, 1, "update"));
   bool has_wi = false;
-  SINTER_ASSIGN_OR_RETURN(std::vector<int64_t> wi,
-                          ref::nnx::optional_index_input(ctx, 2, "write_indices", &has_wi));
+  SINTER_ASSIGN_OR_RETURN(std::vector<int64_t> wi, ref::nnx::optional_index_input(ctx, 2, "write_indices", &has_wi));
   SINTER_ASSIGN_OR_RETURN(size_t bytes, ref::nnx::movable_element_bytes(cache->dtype(), "past_cache"));
   const std::string mode = ctx.attrs().get_string("mode", "linear");
   if (mode != "linear" && mode != "circular") return invalid_argument("mode '" + mode + "' is not linear or circular");

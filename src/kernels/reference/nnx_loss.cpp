@@ -21,8 +21,8 @@ Status nll_from_log_probs(KernelContext& ctx, const HostTensor& x, const std::ve
   std::vector<int64_t> want(xd.begin(), xd.end());
   want.erase(want.begin() + 1);
   if (target_t->dims() != want)
-    return invalid_argument("target must have shape " + dims_to_string(want) + " for input " + x.summary() +
-                            ", got " + target_t->summary());
+    return invalid_argument("target must have shape " + dims_to_string(want) + " for input " + x.summary() + ", got " +
+                            target_t->summary());
   const int64_t n = xd[0], c = xd[1], d = dims_product(xd, 2, xd.size());
   std::vector<double> weight;
   if (ctx.has_input(2)) {

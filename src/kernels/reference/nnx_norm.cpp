@@ -18,8 +18,8 @@ Status lp_normalization_kernel(KernelContext& ctx) {
   const int64_t p = ctx.attrs().get_int("p", 2);
   if (p != 1 && p != 2) return invalid_argument("p must be 1 or 2, got " + std::to_string(p));
   if (x->rank() == 0) return invalid_argument("input must have rank >= 1");
-  SINTER_ASSIGN_OR_RETURN(int64_t axis, ref::normalize_axis(ctx.attrs().get_int("axis", -1),
-                                                            static_cast<int64_t>(x->rank()), "axis"));
+  SINTER_ASSIGN_OR_RETURN(
+      int64_t axis, ref::normalize_axis(ctx.attrs().get_int("axis", -1), static_cast<int64_t>(x->rank()), "axis"));
   const std::vector<int64_t>& d = x->dims();
   const size_t ax = static_cast<size_t>(axis);
   const int64_t outer = dims_product(d, 0, ax), len = d[ax], inner = dims_product(d, ax + 1, d.size());

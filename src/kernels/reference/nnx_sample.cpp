@@ -34,8 +34,8 @@ double reflect(double x, double lo, double hi) {
 // t = x - floor(x).
 void cubic_weights(double t, double w[4]) {
   const double a = -0.75;
-  auto near = [&](double d) { return ((a + 2) * d - (a + 3)) * d * d + 1; };          // |d| <= 1
-  auto far = [&](double d) { return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a; };   // 1 < |d| < 2
+  auto near = [&](double d) { return ((a + 2) * d - (a + 3)) * d * d + 1; };       // |d| <= 1
+  auto far = [&](double d) { return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a; };  // 1 < |d| < 2
   w[0] = far(t + 1);
   w[1] = near(t);
   w[2] = near(1 - t);
@@ -55,10 +55,14 @@ Status grid_sample_kernel(KernelContext& ctx) {
   if (mode != "linear" && mode != "nearest" && mode != "cubic")
     return invalid_argument("mode '" + mode + "' is not linear, nearest or cubic");
   GridPadding pad;
-  if (pad_name == "zeros") pad = GridPadding::kZeros;
-  else if (pad_name == "border") pad = GridPadding::kBorder;
-  else if (pad_name == "reflection") pad = GridPadding::kReflection;
-  else return invalid_argument("padding_mode '" + pad_name + "' is not zeros, border or reflection");
+  if (pad_name == "zeros")
+    pad = GridPadding::kZeros;
+  else if (pad_name == "border")
+    pad = GridPadding::kBorder;
+  else if (pad_name == "reflection")
+    pad = GridPadding::kReflection;
+  else
+    return invalid_argument("padding_mode '" + pad_name + "' is not zeros, border or reflection");
   const std::vector<int64_t>& xd = x->dims();
   const std::vector<int64_t>& gd = grid->dims();
   if (xd.size() < 3) return invalid_argument("X must have rank >= 3 (N, C, spatial...), got " + x->summary());
@@ -86,13 +90,16 @@ Status grid_sample_kernel(KernelContext& ctx) {
         const int64_t size = in_sp[a];
         const double lo = align ? 0.0 : -0.5, hi = align ? static_cast<double>(size - 1) : size - 0.5;
         // Spatial axis a reads grid component r-1-a (x is the innermost axis).
-        const double g = gv[static_cast<size_t>((b * out_pixels + p) * static_cast<int64_t>(r) +
-                                                static_cast<int64_t>(r - 1 - a))];
-        double v = align ? (g + 1) / 2.0 * static_cast<double>(size - 1) : ((g + 1) * static_cast<double>(size) - 1) / 2.0;
+        const double g =
+            gv[static_cast<size_t>((b * out_pixels + p) * static_cast<int64_t>(r) + static_cast<int64_t>(r - 1 - a))];
+        double v =
+            align ? (g + 1) / 2.0 * static_cast<double>(size - 1) : ((g + 1) * static_cast<double>(size) - 1) / 2.0;
         if (mode == "nearest") v = std::nearbyint(v);  // round half to even
         if (v < lo || v > hi) {
-          if (pad == GridPadding::kBorder) v = std::fmin(std::fmax(v, 0.0), static_cast<double>(size - 1));
-          else if (pad == GridPadding::kReflection) v = reflect(v, lo, hi);
+          if (pad == GridPadding::kBorder)
+            v = std::fmin(std::fmax(v, 0.0), static_cast<double>(size - 1));
+          else if (pad == GridPadding::kReflection)
+            v = reflect(v, lo, hi);
         }
         // Maps an integer tap position to an index into the axis, or -1 for a zero.
         auto at = [&](int64_t i) -> int64_t {
@@ -216,7 +223,8 @@ Status roi_align_kernel(KernelContext& ctx) {
   std::vector<double> out(static_cast<size_t>(nr * c * oh * ow), 0.0);
   for (int64_t ri = 0; ri < nr; ++ri) {
     const int64_t b = bidx[static_cast<size_t>(ri)];
-    if (b < 0 || b >= n) return out_of_range("batch index " + std::to_string(b) + " is outside [0, " + std::to_string(n) + ")");
+    if (b < 0 || b >= n)
+      return out_of_range("batch index " + std::to_string(b) + " is outside [0, " + std::to_string(n) + ")");
     const double off = half_pixel ? 0.5 : 0.0;
     const double* roi = &rois[static_cast<size_t>(ri * 4)];
     const double x0 = roi[0] * scale - off, y0 = roi[1] * scale - off;
@@ -233,18 +241,24 @@ Status roi_align_kernel(KernelContext& ctx) {
           double acc = 0.0;
           bool first = true;
           for (int64_t iy = 0; iy < gh; ++iy) {
-            double yy = y0 + static_cast<double>(ph) * bin_h + (static_cast<double>(iy) + 0.5) * bin_h / static_cast<double>(gh);
+            double yy = y0 + static_cast<double>(ph) * bin_h +
+                        (static_cast<double>(iy) + 0.5) * bin_h / static_cast<double>(gh);
             for (int64_t ix = 0; ix < gw; ++ix) {
-              double xx = x0 + static_cast<double>(pw) * bin_w + (static_cast<double>(ix) + 0.5) * bin_w / static_cast<double>(gw);
+              double xx = x0 + static_cast<double>(pw) * bin_w +
+                          (static_cast<double>(ix) + 0.5) * bin_w / static_cast<double>(gw);
               // Bilinear sample; samples more than one pixel outside contribute zero terms.
               double terms[4] = {0, 0, 0, 0};
               if (!(yy < -1.0 || yy > static_cast<double>(h) || xx < -1.0 || xx > static_cast<double>(w))) {
                 double y = std::fmax(yy, 0.0), xq = std::fmax(xx, 0.0);
                 int64_t yl = static_cast<int64_t>(y), xl = static_cast<int64_t>(xq), yh, xh;
-                if (yl >= h - 1) yh = yl = h - 1, y = static_cast<double>(yl);
-                else yh = yl + 1;
-                if (xl >= w - 1) xh = xl = w - 1, xq = static_cast<double>(xl);
-                else xh = xl + 1;
+                if (yl >= h - 1)
+                  yh = yl = h - 1, y = static_cast<double>(yl);
+                else
+                  yh = yl + 1;
+                if (xl >= w - 1)
+                  xh = xl = w - 1, xq = static_cast<double>(xl);
+                else
+                  xh = xl + 1;
                 const double ly = y - static_cast<double>(yl), lx = xq - static_cast<double>(xl);
                 const double hy = 1.0 - ly, hx = 1.0 - lx;
                 terms[0] = hy * hx * plane[yl * w + xl];

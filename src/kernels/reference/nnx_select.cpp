@@ -54,8 +54,8 @@ Status compress_kernel(KernelContext& ctx) {
   std::vector<int64_t> dims = has_axis ? x->dims() : std::vector<int64_t>{x->numel()};
   int64_t axis = 0;
   if (has_axis) {
-    SINTER_ASSIGN_OR_RETURN(axis, ref::normalize_axis(ctx.attrs().get_int("axis", 0),
-                                                      static_cast<int64_t>(x->rank()), "axis"));
+    SINTER_ASSIGN_OR_RETURN(
+        axis, ref::normalize_axis(ctx.attrs().get_int("axis", 0), static_cast<int64_t>(x->rank()), "axis"));
   }
   const size_t ax = static_cast<size_t>(axis);
   const int64_t len = dims[ax];
@@ -79,7 +79,8 @@ Status compress_kernel(KernelContext& ctx) {
 // NonZero(X) -> i64 [rank, count]: the coordinates of the non-zero elements in row-major order.
 Status non_zero_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* x, ref::require_input(ctx, 0, "X"));
-  if (dtype_size(x->dtype()) == 0) return unimplemented("X has unsupported dtype " + std::string(dtype_name(x->dtype())));
+  if (dtype_size(x->dtype()) == 0)
+    return unimplemented("X has unsupported dtype " + std::string(dtype_name(x->dtype())));
   std::vector<int64_t> hits;
   for (int64_t i = 0; i < x->numel(); ++i)
     if (x->get_as_double(i) != 0) hits.push_back(i);
@@ -108,8 +109,8 @@ Status unique_kernel(KernelContext& ctx) {
   std::vector<int64_t> dims = has_axis ? x->dims() : std::vector<int64_t>{x->numel()};
   int64_t axis = 0;
   if (has_axis) {
-    SINTER_ASSIGN_OR_RETURN(axis, ref::normalize_axis(ctx.attrs().get_int("axis", 0),
-                                                      static_cast<int64_t>(x->rank()), "axis"));
+    SINTER_ASSIGN_OR_RETURN(
+        axis, ref::normalize_axis(ctx.attrs().get_int("axis", 0), static_cast<int64_t>(x->rank()), "axis"));
   }
   const size_t ax = static_cast<size_t>(axis);
   const int64_t items = dims[ax];

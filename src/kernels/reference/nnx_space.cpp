@@ -10,7 +10,7 @@ using ref::nnx::dims_product;
 // DepthToSpace (N, C, H, W) -> (N, C/b², H*b, W*b):
 //   DCR: out[n, c, h*b+i, w*b+j] = in[n, (i*b + j)*C/b² + c, h, w]
 //   CRD: out[n, c, h*b+i, w*b+j] = in[n, c*b² + i*b + j, h, w]
-// SpaceToDepth is the inverse of DCR.
+// SpaceToDepth is the inverse of either (its mode attribute arrived in opset 28; DCR before).
 template <bool kToSpace>
 Status depth_space_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* x, ref::require_input(ctx, 0, "input"));
@@ -19,8 +19,8 @@ Status depth_space_kernel(KernelContext& ctx) {
   const int64_t b = ctx.attrs().get_int("blocksize", 0);
   if (b <= 0) return invalid_argument("blocksize must be > 0");
   const std::string mode = ctx.attrs().get_string("mode", "DCR");
-  if (kToSpace && mode != "DCR" && mode != "CRD") return invalid_argument("mode '" + mode + "' is not DCR or CRD");
-  const bool crd = kToSpace && mode == "CRD";
+  if (mode != "DCR" && mode != "CRD") return invalid_argument("mode '" + mode + "' is not DCR or CRD");
+  const bool crd = mode == "CRD";
   const int64_t n = x->dims()[0], c = x->dims()[1], h = x->dims()[2], w = x->dims()[3];
   // (cs, hs, ws): the space-side tensor's channel and spatial extents.
   int64_t cs = c, hs = h, ws = w;
@@ -40,8 +40,10 @@ Status depth_space_kernel(KernelContext& ctx) {
           const int64_t dc = crd ? ic * b * b + i * b + j : (i * b + j) * cs + ic;
           const int64_t space = ((in * cs + ic) * hs + oh) * ws + ow;
           const int64_t depth = ((in * cd + dc) * hd + oh / b) * wd + ow / b;
-          if (kToSpace) ref::nnx::copy_element(*x, depth, out, space, bytes);
-          else ref::nnx::copy_element(*x, space, out, depth, bytes);
+          if (kToSpace)
+            ref::nnx::copy_element(*x, depth, out, space, bytes);
+          else
+            ref::nnx::copy_element(*x, space, out, depth, bytes);
         }
   ctx.output(0) = std::move(out);
   return Status::Ok();

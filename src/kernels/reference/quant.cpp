@@ -48,8 +48,8 @@ Result<std::vector<int64_t>> param_indices(const std::vector<int64_t>& x_dims, c
   for (size_t i = 0; i < x_dims.size(); ++i) {
     const int64_t want = i == a ? (x_dims[i] + block_size - 1) / block_size : x_dims[i];
     if (p_dims[i] != want)
-      return invalid_argument(what + " [" + dims_to_string(p_dims) + "] does not match x [" +
-                              dims_to_string(x_dims) + "] with block_size " + std::to_string(block_size));
+      return invalid_argument(what + " [" + dims_to_string(p_dims) + "] does not match x [" + dims_to_string(x_dims) +
+                              "] with block_size " + std::to_string(block_size));
   }
   // Walk x's coordinates; the parameter coordinate is the same except axis / block_size.
   const std::vector<int64_t> p_strides = contiguous_strides(p_dims);
@@ -110,7 +110,9 @@ Status quantize_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(std::vector<int64_t> sidx,
                           param_indices(x->dims(), scale->dims(), axis, block_size, "y_scale"));
   std::vector<int64_t> zidx;
-  if (zp) SINTER_ASSIGN_OR_RETURN(zidx, param_indices(x->dims(), zp->dims(), axis, block_size, "y_zero_point"));
+  if (zp) {
+    SINTER_ASSIGN_OR_RETURN(zidx, param_indices(x->dims(), zp->dims(), axis, block_size, "y_zero_point"));
+  }
   DType div_type = division_type(x->dtype(), scale->dtype());
   if (attrs.get_int("precision", 0) != 0) div_type = static_cast<DType>(attrs.get_int("precision", 0));
   if (!ref::dtype_in(div_type, ref::float_dtypes()))
@@ -150,14 +152,16 @@ Status dequantize_kernel(KernelContext& ctx) {
   if (zp && zp->dtype() != x->dtype())
     return invalid_argument("x_zero_point " + zp->summary() + " must have x's dtype " + x->summary());
   const auto& attrs = ctx.attrs();
-  const DType out = attrs.get_int("output_dtype", 0) != 0 ? static_cast<DType>(attrs.get_int("output_dtype", 0))
-                                                          : scale->dtype();
+  const DType out =
+      attrs.get_int("output_dtype", 0) != 0 ? static_cast<DType>(attrs.get_int("output_dtype", 0)) : scale->dtype();
   SINTER_RETURN_IF_ERROR(ref::require_dtype(out, ref::float_dtypes(), "output_dtype"));
   const int64_t axis = attrs.get_int("axis", 1), block_size = attrs.get_int("block_size", 0);
   SINTER_ASSIGN_OR_RETURN(std::vector<int64_t> sidx,
                           param_indices(x->dims(), scale->dims(), axis, block_size, "x_scale"));
   std::vector<int64_t> zidx;
-  if (zp) SINTER_ASSIGN_OR_RETURN(zidx, param_indices(x->dims(), zp->dims(), axis, block_size, "x_zero_point"));
+  if (zp) {
+    SINTER_ASSIGN_OR_RETURN(zidx, param_indices(x->dims(), zp->dims(), axis, block_size, "x_zero_point"));
+  }
   const std::vector<double> xs = ref::to_doubles(*x), ss = ref::to_doubles(*scale);
   const std::vector<double> zs = zp && !fp8 ? ref::to_doubles(*zp) : std::vector<double>();
   // f32 times the scale: f32 unless the scale is f64.

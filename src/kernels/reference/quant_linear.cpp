@@ -133,7 +133,9 @@ double requantize(double acc, double multiplier, double y_zp, DType y_type) {
 }
 
 // x_scale * w_scale / y_scale in the scales' float type.
-double multiplier(DType t, double xs, double ws, double ys) { return round_to(t, round_to(t, xs * ws) / ys); }
+double multiplier(DType t, double xs, double ws, double ys) {
+  return round_to(t, round_to(t, xs * ws) / ys);
+}
 
 // QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?).
 Status qlinear_conv_kernel(KernelContext& ctx) {
@@ -155,7 +157,9 @@ Status qlinear_conv_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(double xs, ref::scalar_as_double(*ctx.input(1), "x_scale"));
   SINTER_ASSIGN_OR_RETURN(double ys, ref::scalar_as_double(*ctx.input(6), "y_scale"));
   double yz = 0;
-  if (y_zp_t) SINTER_ASSIGN_OR_RETURN(yz, ref::scalar_as_double(*y_zp_t, "y_zero_point"));
+  if (y_zp_t) {
+    SINTER_ASSIGN_OR_RETURN(yz, ref::scalar_as_double(*y_zp_t, "y_zero_point"));
+  }
   SINTER_ASSIGN_OR_RETURN(std::vector<double> bias, per_channel(ctx.input(8), m, 0, "B"));
   SINTER_ASSIGN_OR_RETURN(IntConvResult r, int_conv(ctx, x, w, xz, wz));
   const DType scale_type = ctx.input(1)->dtype();
@@ -248,13 +252,16 @@ Status qlinear_matmul_kernel(KernelContext& ctx) {
   const HostTensor* y_zp_t = ctx.input(7);
   const DType y_type = y_zp_t ? y_zp_t->dtype() : a.dtype();
   SINTER_RETURN_IF_ERROR(ref::require_dtype(y_type, int8_types(), "y_zero_point"));
-  for (size_t i : {1, 4, 6}) SINTER_RETURN_IF_ERROR(ref::require_dtype(ctx.input(i)->dtype(), ref::float_dtypes(), names[i]));
+  for (size_t i : {1, 4, 6})
+    SINTER_RETURN_IF_ERROR(ref::require_dtype(ctx.input(i)->dtype(), ref::float_dtypes(), names[i]));
   SINTER_ASSIGN_OR_RETURN(IntMatMulResult r, int_matmul(a, b, ctx.input(2), ctx.input(5)));
   SINTER_ASSIGN_OR_RETURN(std::vector<double> as, per_channel(ctx.input(1), r.m, 0, "a_scale"));
   SINTER_ASSIGN_OR_RETURN(std::vector<double> bs, per_channel(ctx.input(4), r.n, 0, "b_scale"));
   SINTER_ASSIGN_OR_RETURN(double ys, ref::scalar_as_double(*ctx.input(6), "y_scale"));
   double yz = 0;
-  if (y_zp_t) SINTER_ASSIGN_OR_RETURN(yz, ref::scalar_as_double(*y_zp_t, "y_zero_point"));
+  if (y_zp_t) {
+    SINTER_ASSIGN_OR_RETURN(yz, ref::scalar_as_double(*y_zp_t, "y_zero_point"));
+  }
   const DType scale_type = ctx.input(1)->dtype();
   HostTensor y(y_type, r.dims);
   for (size_t i = 0; i < r.acc.size(); ++i) {

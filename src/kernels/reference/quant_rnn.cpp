@@ -19,28 +19,52 @@ namespace {
 
 enum class Cell { kRnn, kGru, kLstm };
 
-int gate_count(Cell c) { return c == Cell::kRnn ? 1 : (c == Cell::kGru ? 3 : 4); }
+int gate_count(Cell c) {
+  return c == Cell::kRnn ? 1 : (c == Cell::kGru ? 3 : 4);
+}
 
 // One activation function with its alpha/beta.
 struct Activation {
-  enum class Fn { kRelu, kTanh, kSigmoid, kAffine, kLeakyRelu, kThresholdedRelu, kScaledTanh, kHardSigmoid, kElu,
-                  kSoftsign, kSoftplus };
+  enum class Fn {
+    kRelu,
+    kTanh,
+    kSigmoid,
+    kAffine,
+    kLeakyRelu,
+    kThresholdedRelu,
+    kScaledTanh,
+    kHardSigmoid,
+    kElu,
+    kSoftsign,
+    kSoftplus
+  };
   Fn fn = Fn::kTanh;
   double alpha = 0, beta = 0;
 
   double operator()(double x) const {
     switch (fn) {
-      case Fn::kRelu: return std::max(0.0, x);
-      case Fn::kTanh: return std::tanh(x);
-      case Fn::kSigmoid: return 1.0 / (1.0 + std::exp(-x));
-      case Fn::kAffine: return alpha * x + beta;
-      case Fn::kLeakyRelu: return x >= 0 ? x : alpha * x;
-      case Fn::kThresholdedRelu: return x > alpha ? x : 0.0;
-      case Fn::kScaledTanh: return alpha * std::tanh(beta * x);
-      case Fn::kHardSigmoid: return std::max(0.0, std::min(1.0, alpha * x + beta));
-      case Fn::kElu: return x >= 0 ? x : alpha * (std::exp(x) - 1.0);
-      case Fn::kSoftsign: return x / (1.0 + std::fabs(x));
-      case Fn::kSoftplus: return std::log1p(std::exp(x));
+      case Fn::kRelu:
+        return std::max(0.0, x);
+      case Fn::kTanh:
+        return std::tanh(x);
+      case Fn::kSigmoid:
+        return 1.0 / (1.0 + std::exp(-x));
+      case Fn::kAffine:
+        return alpha * x + beta;
+      case Fn::kLeakyRelu:
+        return x >= 0 ? x : alpha * x;
+      case Fn::kThresholdedRelu:
+        return x > alpha ? x : 0.0;
+      case Fn::kScaledTanh:
+        return alpha * std::tanh(beta * x);
+      case Fn::kHardSigmoid:
+        return std::max(0.0, std::min(1.0, alpha * x + beta));
+      case Fn::kElu:
+        return x >= 0 ? x : alpha * (std::exp(x) - 1.0);
+      case Fn::kSoftsign:
+        return x / (1.0 + std::fabs(x));
+      case Fn::kSoftplus:
+        return std::log1p(std::exp(x));
     }
     return x;
   }
@@ -49,8 +73,7 @@ struct Activation {
 // Parses the activations attribute. alpha/beta values are consumed in order by the functions that
 // take them; a function whose value is not given uses its ONNX default.
 Result<std::vector<Activation>> parse_activations(const std::vector<std::string>& names,
-                                                  const std::vector<double>& alphas,
-                                                  const std::vector<double>& betas) {
+                                                  const std::vector<double>& alphas, const std::vector<double>& betas) {
   std::vector<Activation> out;
   size_t ai = 0, bi = 0;
   auto take = [](const std::vector<double>& v, size_t& i, double def) { return i < v.size() ? v[i++] : def; };
@@ -105,7 +128,7 @@ struct Problem {
   bool bidirectional = false, reverse = false;
   std::vector<double> x, w, r, b, p, h0, c0;
   std::vector<int64_t> lens;
-  double clip = 0;  // <= 0: no clipping
+  double clip = 0;               // <= 0: no clipping
   std::vector<Activation> acts;  // acts_per_dir entries per direction
   size_t acts_per_dir = 1;
   bool linear_before_reset = false, input_forget = false;
@@ -167,7 +190,8 @@ void cell_step(const Problem& pb, int64_t d, const double* x, std::vector<double
       } else {
         // h~ = g(Wh x + Wbh + Rh (r . h) + Rbh)
         std::vector<double> rh(static_cast<size_t>(H));
-        for (int64_t j = 0; j < H; ++j) rh[static_cast<size_t>(j)] = reset[static_cast<size_t>(j)] * h[static_cast<size_t>(j)];
+        for (int64_t j = 0; j < H; ++j)
+          rh[static_cast<size_t>(j)] = reset[static_cast<size_t>(j)] * h[static_cast<size_t>(j)];
         matvec(r + 2 * H * H, rh.data(), rb + 2 * H, H, H, cand.data());
         for (int64_t j = 0; j < H; ++j) cand[static_cast<size_t>(j)] += at(gx, 2, j);
       }
@@ -231,8 +255,8 @@ Result<Problem> read_problem(const KernelContext& ctx, Cell cell) {
   SINTER_ASSIGN_OR_RETURN(pb.b, optional(3, {pb.dirs, 2 * gh}, "B"));
   // Initial states, to [dirs, batch, hidden].
   auto state = [&](size_t i, const char* what) -> Result<std::vector<double>> {
-    const std::vector<int64_t> dims =
-        layout == 0 ? std::vector<int64_t>{pb.dirs, pb.batch, pb.hidden} : std::vector<int64_t>{pb.batch, pb.dirs, pb.hidden};
+    const std::vector<int64_t> dims = layout == 0 ? std::vector<int64_t>{pb.dirs, pb.batch, pb.hidden}
+                                                  : std::vector<int64_t>{pb.batch, pb.dirs, pb.hidden};
     SINTER_ASSIGN_OR_RETURN(std::vector<double> v, optional(i, dims, what));
     if (layout == 0) return v;
     std::vector<double> out(v.size());
@@ -252,7 +276,8 @@ Result<Problem> read_problem(const KernelContext& ctx, Cell cell) {
   }
   pb.lens.assign(static_cast<size_t>(pb.batch), pb.seq);
   if (const HostTensor* sl = ctx.input(4)) {
-    if (sl->numel() != pb.batch) return invalid_argument("sequence_lens " + sl->summary() + " must have batch_size elements");
+    if (sl->numel() != pb.batch)
+      return invalid_argument("sequence_lens " + sl->summary() + " must have batch_size elements");
     pb.lens = ref::to_int64s(*sl);
     for (int64_t len : pb.lens)
       if (len < 0 || len > pb.seq)
@@ -276,8 +301,8 @@ Result<Problem> read_problem(const KernelContext& ctx, Cell cell) {
   if (names.size() != pb.acts_per_dir * static_cast<size_t>(pb.dirs))
     return invalid_argument("activations lists " + std::to_string(names.size()) + " functions; expected " +
                             std::to_string(pb.acts_per_dir * static_cast<size_t>(pb.dirs)));
-  SINTER_ASSIGN_OR_RETURN(pb.acts, parse_activations(names, attrs.get_floats("activation_alpha"),
-                                                     attrs.get_floats("activation_beta")));
+  SINTER_ASSIGN_OR_RETURN(
+      pb.acts, parse_activations(names, attrs.get_floats("activation_alpha"), attrs.get_floats("activation_beta")));
   return pb;
 }
 
@@ -316,7 +341,8 @@ Status recurrent_kernel(KernelContext& ctx) {
         for (int64_t d = 0; d < D; ++d)
           for (int64_t b = 0; b < B; ++b)
             for (int64_t j = 0; j < H; ++j)
-              v[static_cast<size_t>(((b * pb.seq + s) * D + d) * H + j)] = y[static_cast<size_t>(((s * D + d) * B + b) * H + j)];
+              v[static_cast<size_t>(((b * pb.seq + s) * D + d) * H + j)] =
+                  y[static_cast<size_t>(((s * D + d) * B + b) * H + j)];
       ctx.output(0) = ref::from_doubles(t, {B, pb.seq, D, H}, v);
     }
   }

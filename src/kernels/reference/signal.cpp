@@ -210,7 +210,8 @@ Status mel_kernel(KernelContext& ctx) {
   for (int64_t i = 0; i < bins + 2; ++i) {
     const double mel = static_cast<double>(i) * step + lo_mel;
     const double hz = 700.0 * std::expm1(mel / 2595.0 * std::log(10.0));
-    point[static_cast<size_t>(i)] = static_cast<int64_t>(std::floor(static_cast<double>(len + 1) * hz / static_cast<double>(rate)));
+    point[static_cast<size_t>(i)] =
+        static_cast<int64_t>(std::floor(static_cast<double>(len + 1) * hz / static_cast<double>(rate)));
   }
   std::vector<double> r(static_cast<size_t>(spec_bins * bins), 0.0);
   auto set = [&](int64_t row, int64_t col, double val) -> Status {

@@ -63,6 +63,8 @@ struct EngineOptions {
   bool tune = false;        // time every tactic that can implement a node (and library algorithms)
   bool cuda_graphs = true;  // capture static-shape runs as CUDA graphs and replay them
   bool fuse = true;         // Conv+Relu, Conv+Add+Relu (cuDNN), MatMul+bias (cuBLASLt epilogue)
+  bool fuse_attention = true;  // with fuse: multi-head attention in one kernel (fusion_attention.cpp)
+  bool fuse_residual = true;   // with fuse: residual Add as cuBLASLt's C operand (fusion_residual.cpp)
   bool channels_last = true;  // fp16/bf16 plans run 2-D convolutions in NHWC (plan_layout.h)
   int device = 0;
   bool verbose = false;     // progress on stderr

@@ -10,6 +10,7 @@
 #include "kernels/cuda/cuda_check.h"
 #include "passes/pipeline.h"
 #include "runtime/cuda/boundary_cast.h"
+#include "runtime/cuda/fusions.h"
 #include "runtime/cuda/memory_plan.h"
 #include "runtime/cuda/plan_fusion.h"
 #include "runtime/cuda/plan_layout.h"
@@ -279,7 +280,10 @@ Result<std::unique_ptr<ExecPlan>> build_exec_plan(const ir::Graph& base, const I
   if (rt != DType::kFloat32) lower_precision(g, rt, weights);
   std::vector<NodeTactic> fused_entries;
   if (options.fuse) {
-    for (const auto& [gone, into] : fuse_for_cuda(g))
+    auto folded = fuse_for_cuda(g);
+    if (options.fuse_attention) fuse_attention(g, folded);
+    if (options.fuse_residual) fuse_residual_into_matmul(g, folded);
+    for (const auto& [gone, into] : folded)
       fused_entries.push_back({node_label(g, gone), std::string(ir::op_name(g.node(gone).op)),
                                "fused into " + node_label(g, into)});
   }
