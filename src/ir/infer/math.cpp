@@ -8,6 +8,7 @@
 #include "ir/broadcast.h"
 #include "ir/infer.h"
 #include "ir/infer/math_einsum.h"
+#include "ir/infer/reduce_shape.h"
 #include "ir/op_registry.h"
 
 namespace sinter::ir {
@@ -190,51 +191,7 @@ Status infer_reduce(InferContext& ctx) {
   SINTER_RETURN_IF_ERROR(check_inputs(ctx, 1, 2));
   const DType t = ctx.input_dtype(0);
   if (!is_numeric(t)) return dtype_error(0, t, "floats and integers");
-  const bool keepdims = ctx.attrs().get_int("keepdims", 1) != 0;
-  const bool noop = ctx.attrs().get_int("noop_with_empty_axes", 0) != 0;
-  const Shape& in_shape = ctx.input_shape(0);
-  std::vector<int64_t> axes;
-  if (ctx.has_input(1)) {
-    if (ctx.input_dtype(1) != DType::kInt64)
-      return invalid_argument("axes must be i64, got " + std::string(dtype_name(ctx.input_dtype(1))));
-    const HostTensor* c = ctx.input_constant(1);
-    if (!c) {
-      // Axes unknown: with keepdims the rank survives, but any dim may become 1.
-      if (keepdims && in_shape.rank_known()) {
-        std::vector<Dim> dims;
-        for (size_t i = 0; i < in_shape.rank(); ++i) dims.push_back(Dim::unknown());
-        ctx.set_output(0, t, Shape(std::move(dims)));
-      } else {
-        ctx.set_output(0, t, Shape::unknown_rank());
-      }
-      return Status::Ok();
-    }
-    if (c->rank() > 1) return invalid_argument("axes must be 1-D, got " + c->summary());
-    for (int64_t i = 0; i < c->numel(); ++i) axes.push_back(c->get_as_int64(i));
-  }
-  if (axes.empty() && noop) {
-    ctx.set_output(0, t, in_shape);
-    return Status::Ok();
-  }
-  if (!in_shape.rank_known()) {
-    ctx.set_output(0, t, Shape::unknown_rank());
-    return Status::Ok();
-  }
-  std::vector<bool> reduced(in_shape.rank(), axes.empty());
-  for (int64_t a : axes) {
-    SINTER_ASSIGN_OR_RETURN(int64_t n, norm_axis(a, in_shape.rank()));
-    if (reduced[static_cast<size_t>(n)]) return invalid_argument("axes name axis " + std::to_string(n) + " twice");
-    reduced[static_cast<size_t>(n)] = true;
-  }
-  std::vector<Dim> dims;
-  for (size_t i = 0; i < in_shape.rank(); ++i) {
-    if (!reduced[i])
-      dims.push_back(in_shape[i]);
-    else if (keepdims)
-      dims.emplace_back(1);
-  }
-  ctx.set_output(0, t, Shape(std::move(dims)));
-  return Status::Ok();
+  return infer_reduce_shape(ctx);
 }
 
 Status infer_argmin(InferContext& ctx) {

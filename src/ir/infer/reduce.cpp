@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ir/infer.h"
+#include "ir/infer/reduce_shape.h"
 #include "ir/op_registry.h"
 
 namespace sinter::ir {
@@ -49,6 +50,12 @@ Status infer_reduce(InferContext& ctx) {
     return invalid_argument("expects data and an optional axes input");
   const bool minmax = ctx.node().op == OpKind::kReduceMax || ctx.node().op == OpKind::kReduceMin;
   SINTER_RETURN_IF_ERROR(check_numeric(ctx.input_dtype(0), minmax));
+  return infer_reduce_shape(ctx);
+}
+
+}  // namespace
+
+Status infer_reduce_shape(InferContext& ctx) {
   const bool keepdims = ctx.attrs().get_int("keepdims", 1) != 0;
   const bool noop = ctx.attrs().get_int("noop_with_empty_axes", 0) != 0;
   const DType t = ctx.input_dtype(0);
@@ -93,6 +100,8 @@ Status infer_reduce(InferContext& ctx) {
   ctx.set_output(0, t, reduce_dims(in, axes, keepdims));
   return Status::Ok();
 }
+
+namespace {
 
 Status infer_argmax(InferContext& ctx) {
   if (ctx.num_inputs() != 1 || !ctx.has_input(0)) return invalid_argument("expects one input");
