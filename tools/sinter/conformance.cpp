@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "conformance/backend_runner.h"
 #include "conformance/runner.h"
+#include "runtime/backend.h"
 
 namespace fs = std::filesystem;
 
@@ -18,7 +20,7 @@ namespace sinter::cli {
 CLI::App* add_conformance(CLI::App& app, ConformanceArgs& args) {
   CLI::App* cmd = app.add_subcommand("conformance", "Run ONNX backend test cases (model.onnx + test_data_set_N)");
   cmd->add_option("dir", args.dir, "A folder of cases (searched recursively), or one case folder")->required();
-  cmd->add_option("--device", args.device, "cpu (reference backend)")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--device", args.device, "cpu (reference backend) or cuda (a plan per case, run on the GPU)")->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->add_option("--json", args.json, "Write every case's result to this JSON file");
   cmd->add_option("--filter", args.filter, "Run only cases whose name contains this text");
   cmd->add_option("--ratchet", args.ratchet, "Fail when a case listed in this file (one name a line) does not pass");
@@ -41,8 +43,12 @@ std::string one_line(std::string s) {
 int run_conformance(const ConformanceArgs& args) {
   std::error_code ec;
   if (!fs::is_directory(args.dir, ec)) return fail("conformance: '" + args.dir + "' is not a folder");
-  if (args.device != "cpu")
-    return fail("conformance: --device " + args.device + " is not available in this build of sinter");
+  if (args.device != "cpu") {
+    auto backend = runtime::find_backend(args.device);
+    if (!backend.ok()) return fail("conformance: " + backend.status().message());
+    auto target = (*backend)->query_target(Precision::kFp32);
+    if (!target.ok()) return fail("conformance: " + target.status().message());
+  }
   std::set<std::string> must_pass;
   if (!args.ratchet.empty()) {
     std::ifstream in(args.ratchet);
@@ -53,7 +59,8 @@ int run_conformance(const ConformanceArgs& args) {
   conformance::Options options;
   options.rtol = args.rtol;
   options.atol = args.atol;
-  auto runner = conformance::reference_runner();
+  // cpu runs the reference executor directly; other devices build a plan per case and run it.
+  auto runner = args.device == "cpu" ? conformance::reference_runner() : conformance::backend_runner(args.device);
   const fs::path root = fs::absolute(args.dir).lexically_normal();
   const std::string root_name = root.filename().string();
 
