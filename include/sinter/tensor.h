@@ -40,12 +40,14 @@ class HostTensor {
   // A deep copy with its own storage.
   HostTensor clone() const;
 
-  // Element i converted to double / written from double (any numeric dtype, int4 included).
+  // Element i converted to double / written from double (any numeric dtype, packed ones included;
+  // writes round and clamp to integer ranges and saturate small floats).
   double get_as_double(int64_t i) const;
   void set_from_double(int64_t i, double v);
   int64_t get_as_int64(int64_t i) const;
 
-  // Converts to another dtype (saturating casts as ONNX Cast specifies for fp8; C++ casts otherwise).
+  // Converts to another dtype: small floats (fp8, fp4) saturate as ONNX Cast's default does; float ->
+  // integer truncates and clamps; sub-byte integers (int4, int2) keep the low bits, as ONNX Cast does.
   HostTensor cast(DType to) const;
   std::string summary() const;  // "f32[2x3]"
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -20,6 +21,42 @@ namespace {
 bool is_random_op(ir::OpKind op) {
   auto name = ir::op_name(op);
   return name.rfind("Random", 0) == 0 || name == "Bernoulli" || name == "Multinomial";
+}
+
+// Dropout is random only in training mode with a non-zero ratio. Those inputs are constants or
+// graph inputs in the suites; anything computed counts as possibly random.
+bool is_random_dropout(const ir::Graph& g, const ir::Node& n, const runtime::ValueMap& inputs) {
+  if (n.op != ir::OpKind::kDropout) return false;
+  auto scalar = [&](size_t i, double def, bool* known) -> double {
+    *known = true;
+    if (i >= n.inputs.size() || n.inputs[i] == ir::kNoValue) return def;
+    const ir::Value& v = g.value(n.inputs[i]);
+    const HostTensor* t = v.constant.get();
+    if (!t) {
+      auto it = inputs.find(v.name);
+      if (it != inputs.end() && it->second.is_tensor()) t = &it->second.tensor;
+    }
+    if (!t || t->numel() != 1) {
+      *known = false;
+      return def;
+    }
+    return t->get_as_double(0);
+  };
+  bool ratio_known = false, training_known = false;
+  const double ratio = scalar(1, 0.5, &ratio_known);
+  const double training = scalar(2, 0.0, &training_known);
+  if (training_known && training == 0.0) return false;
+  if (ratio_known && ratio == 0.0) return false;
+  return true;
+}
+
+// ONNX before 1.13 wrote bfloat16 test data as UINT16 tensors holding the bf16 bits: where the model
+// says bf16 and the file says u16, the bits are taken as bf16.
+void take_u16_as_bf16(DType declared, HostTensor& t) {
+  if (declared != DType::kBFloat16 || t.dtype() != DType::kUInt16) return;
+  HostTensor bf(DType::kBFloat16, t.dims());
+  std::memcpy(bf.raw(), t.raw(), static_cast<size_t>(t.numel()) * sizeof(uint16_t));
+  t = std::move(bf);
 }
 
 std::vector<std::string> sorted_files(const fs::path& dir, const std::string& prefix) {
@@ -173,10 +210,12 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
                     probe.status().message());
     std::vector<std::string> input_names;
     std::vector<ir::ValueKind> input_kinds;
+    std::vector<DType> input_dtypes;
     for (ir::ValueId v : probe->inputs())
       if (!probe->value(v).constant) {
         input_names.push_back(probe->value(v).name);
         input_kinds.push_back(probe->value(v).kind);
+        input_dtypes.push_back(probe->value(v).dtype);
       }
     // Inputs' dims make the graph static, which lets the pipeline fold shape arithmetic.
     std::vector<std::pair<std::string, RuntimeValue>> given;
@@ -188,14 +227,20 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
       if (!t.ok()) return finish(Outcome::kUnsupported, fs::path(path).filename().string() + ": " + t.status().message());
       given.emplace_back(tname, std::move(t).value());
     }
+    // Inputs are matched by name; a file whose tensor has no (or another) name takes its position.
     onnx_import::ImportOptions import_options;
+    import_options.overrides_may_change_rank = true;
     runtime::ValueMap inputs;
     for (size_t i = 0; i < given.size(); ++i) {
       std::string n = given[i].first;
-      if (std::find(input_names.begin(), input_names.end(), n) == input_names.end()) {
+      auto named = std::find(input_names.begin(), input_names.end(), n);
+      if (named == input_names.end()) {
         if (i >= input_names.size()) return finish(Outcome::kFailed, "more input files than model inputs");
         n = input_names[i];
+        named = input_names.begin() + static_cast<std::ptrdiff_t>(i);
       }
+      if (given[i].second.is_tensor())
+        take_u16_as_bf16(input_dtypes[static_cast<size_t>(named - input_names.begin())], given[i].second.tensor);
       if (given[i].second.is_tensor()) import_options.input_shapes[n] = given[i].second.tensor.dims();
       inputs[n] = std::move(given[i].second);
     }
@@ -204,7 +249,7 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
       return finish(graph.status().code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed,
                     graph.status().message());
     bool random = false;
-    for (const auto& n : graph->nodes()) random |= is_random_op(n.op);
+    for (const auto& n : graph->nodes()) random |= is_random_op(n.op) || is_random_dropout(*graph, n, inputs);
     Status st = passes::run_default_pipeline(*graph);
     if (!st.ok())
       return finish(st.code() == StatusCode::kUnimplemented ? Outcome::kUnsupported : Outcome::kFailed, st.message());
@@ -232,6 +277,7 @@ CaseResult run_case(const std::string& case_dir, const std::string& name, const 
     for (size_t i = 0; i < outs.size(); ++i) {
       auto expected = onnx_import::read_value_proto_file(expected_files[i], graph->value(outs[i]).kind);
       if (!expected.ok()) return finish(Outcome::kUnsupported, "output " + std::to_string(i) + ": " + expected.status().message());
+      if (expected->is_tensor()) take_u16_as_bf16(graph->value(outs[i]).dtype, expected->tensor);
       const std::string& oname = graph->value(outs[i]).name;
       auto it = outputs->find(oname);
       if (it == outputs->end()) return finish(Outcome::kFailed, "output '" + oname + "' missing");

@@ -80,15 +80,20 @@ double HostTensor::get_as_double(int64_t i) const {
     case DType::kInt64: return static_cast<double>(data<int64_t>()[i]);
     case DType::kUInt64: return static_cast<double>(data<uint64_t>()[i]);
     case DType::kBool: return data<uint8_t>()[i] ? 1.0 : 0.0;
+    case DType::kFloat8E4M3FNUZ: return fp8e4m3fnuz_to_float(data<uint8_t>()[i]);
+    case DType::kFloat8E5M2FNUZ: return fp8e5m2fnuz_to_float(data<uint8_t>()[i]);
+    case DType::kFloat8E8M0: return fp8e8m0_to_float(data<uint8_t>()[i]);
+    case DType::kFloat4E2M1: return fp4e2m1_to_float(packed_get_bits(data_, 4, i));
     case DType::kInt4: {
-      uint8_t byte = data<uint8_t>()[i / 2];
-      int v = (i % 2) ? (byte >> 4) : (byte & 0xF);
+      const int v = packed_get_bits(data_, 4, i);
       return v >= 8 ? v - 16 : v;
     }
-    case DType::kUInt4: {
-      uint8_t byte = data<uint8_t>()[i / 2];
-      return (i % 2) ? (byte >> 4) : (byte & 0xF);
+    case DType::kUInt4: return packed_get_bits(data_, 4, i);
+    case DType::kInt2: {
+      const int v = packed_get_bits(data_, 2, i);
+      return v >= 2 ? v - 4 : v;
     }
+    case DType::kUInt2: return packed_get_bits(data_, 2, i);
     default: return 0.0;
   }
 }
@@ -119,13 +124,20 @@ void HostTensor::set_from_double(int64_t i, double v) {
     case DType::kInt64: data<int64_t>()[i] = saturate_cast<int64_t>(v); break;
     case DType::kUInt64: data<uint64_t>()[i] = saturate_cast<uint64_t>(v); break;
     case DType::kBool: data<uint8_t>()[i] = v != 0.0 ? 1 : 0; break;
+    case DType::kFloat8E4M3FNUZ: data<uint8_t>()[i] = float_to_fp8e4m3fnuz(static_cast<float>(v)); break;
+    case DType::kFloat8E5M2FNUZ: data<uint8_t>()[i] = float_to_fp8e5m2fnuz(static_cast<float>(v)); break;
+    case DType::kFloat8E8M0: data<uint8_t>()[i] = float_to_fp8e8m0(static_cast<float>(v)); break;
+    case DType::kFloat4E2M1: packed_set_bits(data_, 4, i, float_to_fp4e2m1(static_cast<float>(v))); break;
     case DType::kInt4:
-    case DType::kUInt4: {
-      int lo = dtype_ == DType::kInt4 ? -8 : 0, hi = dtype_ == DType::kInt4 ? 7 : 15;
-      double c = std::nearbyint(v);
-      int q = static_cast<int>(c < lo ? lo : (c > hi ? hi : c)) & 0xF;
-      uint8_t& byte = data<uint8_t>()[i / 2];
-      byte = (i % 2) ? static_cast<uint8_t>((byte & 0x0F) | (q << 4)) : static_cast<uint8_t>((byte & 0xF0) | q);
+    case DType::kUInt4:
+    case DType::kInt2:
+    case DType::kUInt2: {
+      const int bits = dtype_bits(dtype_);
+      const bool is_signed = dtype_ == DType::kInt4 || dtype_ == DType::kInt2;
+      const double lo = is_signed ? -(1 << (bits - 1)) : 0, hi = is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+      const double c = std::isnan(v) ? 0.0 : std::nearbyint(v);
+      const int q = static_cast<int>(c < lo ? lo : (c > hi ? hi : c));
+      packed_set_bits(data_, bits, i, static_cast<uint8_t>(q & ((1 << bits) - 1)));
       break;
     }
     default: break;
@@ -139,9 +151,27 @@ HostTensor HostTensor::cast(DType to) const {
     if (nbytes()) std::memcpy(out.raw(), raw(), nbytes());
     return out;
   }
+  // Sub-byte integer targets keep the low bits of the (truncated) integer value, as ONNX Cast
+  // does (ml_dtypes' conversion): int4 8 -> -8, uint2 -1 -> 3. Values with no integer value
+  // (NaN, inf, beyond int64) become 0.
+  const int bits = dtype_bits(to);
+  if (dtype_is_integer(to) && bits < 8) {
+    // Two's complement: the low bits are the code of the signed value as well.
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = 0;
+      if (dtype_is_integer(dtype_) || dtype_ == DType::kBool) {
+        v = get_as_int64(i);
+      } else {
+        const double d = std::trunc(get_as_double(i));
+        if (std::isfinite(d) && std::fabs(d) < 9.2e18) v = static_cast<int64_t>(d);
+      }
+      packed_set_bits(out.raw(), bits, i, static_cast<uint8_t>(static_cast<uint64_t>(v) & ((1u << bits) - 1u)));
+    }
+    return out;
+  }
   // Exact paths for 64-bit integers (double cannot hold every int64).
   bool int64_src = dtype_ == DType::kInt64 || dtype_ == DType::kUInt64;
-  bool int_dst = dtype_is_integer(to) && to != DType::kInt4 && to != DType::kUInt4;
+  bool int_dst = dtype_is_integer(to) && bits >= 8;
   if (int64_src && int_dst) {
     for (int64_t i = 0; i < n; ++i) {
       int64_t v = get_as_int64(i);

@@ -666,6 +666,12 @@ class Parser {
       case DType::kUInt4:
         lo = 0, hi = 15;
         break;
+      case DType::kInt2:
+        lo = -2, hi = 1;
+        break;
+      case DType::kUInt2:
+        lo = 0, hi = 3;
+        break;
       default:
         break;
     }

@@ -53,6 +53,10 @@ std::string format_element(const HostTensor& t, int64_t i) {
     case DType::kBFloat16:
     case DType::kFloat8E4M3:
     case DType::kFloat8E5M2:
+    case DType::kFloat8E4M3FNUZ:
+    case DType::kFloat8E5M2FNUZ:
+    case DType::kFloat8E8M0:
+    case DType::kFloat4E2M1:
       return shortest(static_cast<float>(t.get_as_double(i)));
     case DType::kBool:
       return t.data<uint8_t>()[i] ? "true" : "false";

@@ -2,6 +2,7 @@
 
 #include "ir/infer.h"
 #include "ir/op_registry.h"
+#include "onnx/legacy_opsets.h"
 #include "onnx/onnx.pb.h"
 #include "onnx/op_importers.h"
 #include "onnx/tensor_proto.h"
@@ -13,8 +14,13 @@ namespace {
 
 Result<int64_t> default_opset(const ::onnx::ModelProto& model) {
   int64_t opset = -1;
-  for (const auto& id : model.opset_import())
+  bool ml = false;
+  for (const auto& id : model.opset_import()) {
     if (id.domain().empty() || id.domain() == "ai.onnx") opset = id.version();
+    ml |= id.domain() == "ai.onnx.ml";
+  }
+  // A model of ai.onnx.ml ops alone: the IR ops they become follow the newest default opset.
+  if (opset < 0 && ml) return kMaxOpset;
   if (opset < 0) return invalid_argument("the model imports no opset of the default ONNX domain");
   if (opset < kMinOpset || opset > kMaxOpset)
     return unimplemented("opset " + std::to_string(opset) + " is not supported (sinter imports opsets " +
@@ -60,7 +66,7 @@ Status add_inputs(const ::onnx::GraphProto& g, const ImportOptions& options, Imp
     auto override_it = options.input_shapes.find(in.name());
     if (override_it != options.input_shapes.end()) {
       const auto& dims = override_it->second;
-      if (type.shape.rank_known() && type.shape.rank() != dims.size())
+      if (type.shape.rank_known() && type.shape.rank() != dims.size() && !options.overrides_may_change_rank)
         return invalid_argument(what + " has shape " + type.shape.to_string() + ", the override " +
                                 Shape::from_static(dims).to_string() + " has another rank");
       for (int64_t d : dims)
@@ -81,11 +87,26 @@ Status add_inputs(const ::onnx::GraphProto& g, const ImportOptions& options, Imp
 
 Status add_nodes(const ::onnx::GraphProto& g, ImportState& st) {
   for (int i = 0; i < g.node_size(); ++i) {
-    const auto& proto = g.node(i);
-    const std::string name = proto.name().empty() ? proto.op_type() + "_" + std::to_string(i) : proto.name();
+    const auto& original = g.node(i);
+    const std::string name = original.name().empty() ? original.op_type() + "_" + std::to_string(i) : original.name();
+    if (original.domain() == "ai.onnx.ml") {
+      NodeImport node(st, original, name);
+      OpImporter ml_importer = find_ml_op_importer(original.op_type());
+      if (!ml_importer) return node.unsupported("unsupported op of domain 'ai.onnx.ml'");
+      SINTER_RETURN_IF_ERROR(node.resolve_inputs());
+      SINTER_RETURN_IF_ERROR(ml_importer(node));
+      node.finish("is an output of node '" + name + "' (op " + original.op_type() + ") that sinter does not compute");
+      continue;
+    }
+    if (!original.domain().empty() && original.domain() != "ai.onnx")
+      return NodeImport(st, original, name).unsupported("unsupported domain '" + original.domain() + "'");
+    // Pre-7 nodes are imported in their opset-7 form (see legacy_opsets.h).
+    ::onnx::NodeProto modern;
+    const bool known = find_op_importer(original.op_type()) || ir::op_from_name(original.op_type());
+    if (st.opset < kFirstModernOpset && known)
+      SINTER_RETURN_IF_ERROR(normalize_legacy_node(st, original, name, &modern));
+    const auto& proto = modern.op_type().empty() ? original : modern;
     NodeImport node(st, proto, name);
-    if (!proto.domain().empty() && proto.domain() != "ai.onnx")
-      return node.unsupported("unsupported domain '" + proto.domain() + "'");
     OpImporter importer = find_op_importer(proto.op_type());
     // Ops that map 1:1 onto the IR op of the same name need no importer of their own.
     if (!importer && ir::op_from_name(proto.op_type())) importer = import_generic;

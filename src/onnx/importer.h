@@ -15,6 +15,10 @@ struct ImportOptions {
   // Overrides for input dims by input name (e.g. from --shapes); symbolic dims stay symbolic
   // unless overridden here.
   std::map<std::string, std::vector<int64_t>> input_shapes;
+  // Lets an override change an input's rank too. Off by default (a rank mismatch is a user error);
+  // the conformance runner turns it on, since some ONNX 1.12 test data disagrees with its model's
+  // declared shapes (CastLike's `like` input, whose dims do not matter).
+  bool overrides_may_change_rank = false;
   // Runs ir::infer_graph on the result (and infers each node as it is imported, so that importers
   // can see dtypes and ranks). Off only for tests that look at the raw imported structure.
   bool infer_shapes = true;

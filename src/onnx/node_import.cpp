@@ -25,6 +25,8 @@ const std::string& NodeImport::op_type() const {
 }
 
 std::string NodeImport::where() const {
+  // ai.onnx.ml nodes have their own opset, which the default domain's number would misstate.
+  if (proto_.domain() == "ai.onnx.ml") return "node '" + name_ + "' (op " + proto_.op_type() + ", domain ai.onnx.ml)";
   return "node '" + name_ + "' (op " + proto_.op_type() + ", opset " + std::to_string(state_.opset) + ")";
 }
 

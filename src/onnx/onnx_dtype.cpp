@@ -35,12 +35,24 @@ std::optional<DType> dtype_from_onnx(int32_t onnx_type) {
       return DType::kBFloat16;
     case 17:
       return DType::kFloat8E4M3;
+    case 18:
+      return DType::kFloat8E4M3FNUZ;
     case 19:
       return DType::kFloat8E5M2;
+    case 20:
+      return DType::kFloat8E5M2FNUZ;
     case 21:
       return DType::kUInt4;
     case 22:
       return DType::kInt4;
+    case 23:
+      return DType::kFloat4E2M1;
+    case 24:
+      return DType::kFloat8E8M0;
+    case 25:
+      return DType::kUInt2;
+    case 26:
+      return DType::kInt2;
     default:
       return std::nullopt;
   }

@@ -10,7 +10,7 @@
 namespace sinter::onnx_import {
 
 // sinter's DType for an ONNX TensorProto::DataType number, or nullopt for types sinter does not
-// support (strings, complex numbers, the FNUZ fp8 variants, fp4, ...).
+// support (strings, complex numbers, fp6).
 std::optional<DType> dtype_from_onnx(int32_t onnx_type);
 // ONNX's name of a data type number ("FLOAT16"), or "type N" for a number ONNX 1.23 does not know.
 std::string onnx_dtype_name(int32_t onnx_type);

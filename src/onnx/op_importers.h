@@ -1,5 +1,7 @@
 // ONNX op importers: one function per ONNX op type, grouped by family in ops_<family>.cpp. Each one
-// turns a node of any supported opset (7 to kMaxOpset) into IR nodes in the canonical newest layout.
+// turns a node of any supported opset into IR nodes in the canonical newest layout. Nodes of opsets 1
+// to 6 reach them already rewritten into their opset-7 form (legacy_opsets.h), so importers handle
+// opset 7 and later.
 #pragma once
 
 #include <string>
@@ -11,7 +13,7 @@
 
 namespace sinter::onnx_import {
 
-constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 28;  // onnx.defs.onnx_opset_version() of ONNX 1.23
 
 using OpImporter = Status (*)(NodeImport&);
@@ -19,6 +21,8 @@ using OpImporterTable = std::unordered_map<std::string, OpImporter>;
 
 // nullptr when sinter cannot import this default-domain op type.
 OpImporter find_op_importer(const std::string& op_type);
+// The same for the ai.onnx.ml domain (ops_ml.cpp).
+OpImporter find_ml_op_importer(const std::string& op_type);
 
 // Registration, one per family file.
 void register_elementwise_importers(OpImporterTable& table);

@@ -11,13 +11,15 @@ namespace {
 using ir::OpKind;
 
 // BatchNormalization-7 had `spatial` (1 = per channel, the only form the IR has); -9 dropped it;
-// -14 added training_mode. Outputs past Y exist only in training, which sinter does not run.
+// -14 added training_mode, whose outputs past Y are the running mean and variance. Before 14 the
+// outputs past Y (training statistics) are not computed.
 Status import_batch_norm(NodeImport& n) {
   SINTER_ASSIGN_OR_RETURN(int64_t spatial, n.attr_int("spatial", 1));
   if (spatial != 1) return n.unsupported("spatial=" + std::to_string(spatial) + " (per-activation statistics)");
   SINTER_ASSIGN_OR_RETURN(int64_t training, n.attr_int("training_mode", 0));
-  if (training != 0) return n.unsupported("training_mode=" + std::to_string(training));
   SINTER_ASSIGN_OR_RETURN(ir::Attributes attrs, n.convert_attrs({"spatial", "is_test", "consumed_inputs"}));
+  if (n.opset() >= 14 && training != 0)
+    return emit_with_outputs(n, OpKind::kBatchNormalization, n.inputs(), std::move(attrs));
   return n.emit(OpKind::kBatchNormalization, n.inputs(), {n.output(0)}, std::move(attrs));
 }
 

@@ -40,10 +40,26 @@ Status import_asymmetric_resize(NodeImport& n) {
   return emit_with_outputs(n, OpKind::kResize, {n.input(0), ir::kNoValue, scales}, std::move(attrs));
 }
 
+// Resize-11's tf_half_pixel_for_nn samples x_original = (x + 0.5) / scale = h + 0.5, where h is the
+// half_pixel coordinate. Two of its nearest modes are half_pixel modes:
+//   round_prefer_floor(h + 0.5) = ceil(h)                floor(h + 0.5) = round_prefer_ceil(h)
+Status rewrite_tf_half_pixel_for_nn(NodeImport& n, ir::Attributes& attrs) {
+  SINTER_ASSIGN_OR_RETURN(std::string mode, n.attr_string("mode", "nearest"));
+  SINTER_ASSIGN_OR_RETURN(std::string nearest, n.attr_string("nearest_mode", "round_prefer_floor"));
+  std::string modern;
+  if (mode == "nearest" && nearest == "round_prefer_floor") modern = "ceil";
+  if (mode == "nearest" && nearest == "floor") modern = "round_prefer_ceil";
+  if (modern.empty())
+    return n.unsupported("coordinate_transformation_mode 'tf_half_pixel_for_nn' with mode '" + mode +
+                         "' and nearest_mode '" + nearest + "'");
+  attrs.set("coordinate_transformation_mode", std::string("half_pixel"));
+  attrs.set("nearest_mode", modern);
+  return Status::Ok();
+}
+
 Status import_resize(NodeImport& n) {
   if (n.opset() < 11) return import_asymmetric_resize(n);
   SINTER_ASSIGN_OR_RETURN(std::string ctm, n.attr_string("coordinate_transformation_mode", "half_pixel"));
-  if (ctm == "tf_half_pixel_for_nn") return n.unsupported("coordinate_transformation_mode '" + ctm + "'");
   // Resize-11 required roi and scales even when unused and passed empty tensors; the newest form
   // omits them (and refuses scales and sizes together).
   std::vector<ir::ValueId> inputs = n.inputs();
@@ -51,6 +67,7 @@ Status import_resize(NodeImport& n) {
   for (size_t i : {size_t{1}, size_t{2}})
     if (is_empty_input(n, i)) inputs[i] = ir::kNoValue;
   SINTER_ASSIGN_OR_RETURN(ir::Attributes attrs, n.convert_attrs());
+  if (ctm == "tf_half_pixel_for_nn") SINTER_RETURN_IF_ERROR(rewrite_tf_half_pixel_for_nn(n, attrs));
   return emit_with_outputs(n, OpKind::kResize, std::move(inputs), std::move(attrs));
 }
 

@@ -79,8 +79,11 @@ Status check_typed_count(const ::onnx::TensorProto& p, DType dtype, int64_t coun
       break;
     case DType::kInt4:
     case DType::kUInt4:
+    case DType::kFloat4E2M1:
+    case DType::kInt2:
+    case DType::kUInt2:
       have = p.int32_data_size();
-      need = (count + 1) / 2;
+      need = static_cast<int64_t>(dtype_storage_bytes(dtype, count));
       break;
     default:
       have = p.int32_data_size();
@@ -129,6 +132,9 @@ Status fill_typed(const ::onnx::TensorProto& p, HostTensor& t, const std::string
     case DType::kUInt8:
     case DType::kFloat8E4M3:
     case DType::kFloat8E5M2:
+    case DType::kFloat8E4M3FNUZ:
+    case DType::kFloat8E5M2FNUZ:
+    case DType::kFloat8E8M0:
       return fill_from_field(p.int32_data(), n, "int32_data", what,
                              [&](int64_t i, int32_t v) { t.data<uint8_t>()[i] = static_cast<uint8_t>(v); });
     case DType::kBool:
@@ -136,8 +142,12 @@ Status fill_typed(const ::onnx::TensorProto& p, HostTensor& t, const std::string
                              [&](int64_t i, int32_t v) { t.data<uint8_t>()[i] = v != 0 ? 1 : 0; });
     case DType::kInt4:
     case DType::kUInt4:
-      // Two 4-bit values per int32_data element, low nibble first: the same bytes as raw_data.
-      return fill_from_field(p.int32_data(), (n + 1) / 2, "int32_data", what,
+    case DType::kFloat4E2M1:
+    case DType::kInt2:
+    case DType::kUInt2:
+      // One packed byte per int32_data element (two 4-bit or four 2-bit values, lowest bits
+      // first): the same bytes as raw_data.
+      return fill_from_field(p.int32_data(), static_cast<int64_t>(t.nbytes()), "int32_data", what,
                              [&](int64_t i, int32_t v) { t.data<uint8_t>()[i] = static_cast<uint8_t>(v); });
     default:
       return unimplemented(what + ": data type " + std::string(dtype_name(t.dtype())) + " in typed fields");
@@ -201,8 +211,8 @@ Result<HostTensor> tensor_from_sparse_proto(const ::onnx::SparseTensorProto& sp,
   }
   if (values.rank() != 1) return invalid_argument(what + ": sparse values must be 1-D");
   if (indices.dtype() != DType::kInt64) return invalid_argument(what + ": sparse indices must be int64");
-  if (values.dtype() == DType::kInt4 || values.dtype() == DType::kUInt4)
-    return unimplemented(what + ": sparse int4 tensors are not supported");
+  if (dtype_size(values.dtype()) == 0)
+    return unimplemented(what + ": sparse " + std::string(dtype_name(values.dtype())) + " tensors are not supported");
   const int64_t nnz = values.dims()[0];
   const auto* idx = indices.data<int64_t>();
   const bool linear = indices.rank() == 1;

@@ -20,7 +20,7 @@ enum AttrKind : uint8_t {
 
 // Nested subgraphs deeper than this are refused, so a hostile file cannot exhaust the stack.
 constexpr int kMaxGraphDepth = 32;
-constexpr uint8_t kMaxDType = static_cast<uint8_t>(DType::kString);
+constexpr uint8_t kMaxDType = static_cast<uint8_t>(kLastDType);
 
 void encode_shape(ByteWriter& w, const Shape& s) {
   w.u8(s.rank_known() ? 1 : 0);

@@ -174,12 +174,14 @@ TEST(TextFormat, RandomDataOfEveryDTypeRoundTripsExactly) {
   const DType kTypes[] = {DType::kFloat32,    DType::kFloat16,   DType::kBFloat16, DType::kFloat64, DType::kInt8,
                           DType::kUInt8,      DType::kInt16,     DType::kUInt16,   DType::kInt32,   DType::kUInt32,
                           DType::kInt64,      DType::kUInt64,    DType::kBool,     DType::kInt4,    DType::kUInt4,
-                          DType::kFloat8E4M3, DType::kFloat8E5M2};
+                          DType::kFloat8E4M3, DType::kFloat8E5M2, DType::kFloat8E4M3FNUZ, DType::kFloat8E5M2FNUZ,
+                          DType::kFloat8E8M0, DType::kFloat4E2M1, DType::kInt2,    DType::kUInt2};
   for (DType t : kTypes) {
     HostTensor data(t, {3, 7});
     auto* bytes = static_cast<unsigned char*>(data.raw());
     for (size_t i = 0; i < data.nbytes(); ++i) bytes[i] = static_cast<unsigned char>(rng());
-    if (t == DType::kInt4 || t == DType::kUInt4) bytes[data.nbytes() - 1] &= 0x0F;  // the unused nibble
+    if (dtype_bits(t) < 8)  // clear the unused bits of the last byte
+      bytes[data.nbytes() - 1] &= static_cast<unsigned char>((1u << (data.numel() * dtype_bits(t) % 8)) - 1u);
     if (t == DType::kBool)
       for (int64_t i = 0; i < data.numel(); ++i) data.data<uint8_t>()[i] &= 1;
     for (int64_t i = 0; i < data.numel(); ++i)

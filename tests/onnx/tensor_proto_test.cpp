@@ -102,7 +102,7 @@ TEST(TensorProto, UnsupportedTypesAreNamed) {
   // Numbers, not enum names: the schema compiled here (ONNX 1.12) predates the fp8 types.
   for (auto [type, name] :
        {std::pair<int32_t, const char*>{8, "STRING"}, std::pair<int32_t, const char*>{14, "COMPLEX64"},
-        std::pair<int32_t, const char*>{18, "FLOAT8E4M3FNUZ"}, std::pair<int32_t, const char*>{23, "FLOAT4E2M1"}}) {
+        std::pair<int32_t, const char*>{27, "FLOAT6E2M3"}, std::pair<int32_t, const char*>{28, "FLOAT6E3M2"}}) {
     auto p = make_proto(type, {1});
     auto t = tensor_from_proto(p, "", "t");
     ASSERT_FALSE(t.ok());

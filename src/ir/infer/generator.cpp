@@ -72,8 +72,9 @@ Status infer_range(InferContext& ctx) {
       return invalid_argument("start, limit and delta must share one dtype");
   }
   const DType t = ctx.input_dtype(0);
-  if (t != DType::kFloat32 && t != DType::kFloat64 && t != DType::kInt16 && t != DType::kInt32 && t != DType::kInt64)
-    return unimplemented("Range on " + std::string(dtype_name(t)) + " (supported: f32, f64, i16, i32, i64)");
+  if (t != DType::kFloat32 && t != DType::kFloat64 && t != DType::kFloat16 && t != DType::kBFloat16 &&
+      t != DType::kInt16 && t != DType::kInt32 && t != DType::kInt64)
+    return unimplemented("Range on " + std::string(dtype_name(t)) + " (supported: f32, f64, f16, bf16, i16, i32, i64)");
   const HostTensor* c[3] = {ctx.input_constant(0), ctx.input_constant(1), ctx.input_constant(2)};
   if (!c[0] || !c[1] || !c[2]) {
     ctx.set_output(0, t, Shape({Dim::unknown()}));

@@ -1,5 +1,5 @@
 // Shape and type inference for the 'norm' op family: Softmax, LogSoftmax, BatchNormalization
-// (inference form) and LayerNormalization.
+// and LayerNormalization.
 #include <algorithm>
 #include <vector>
 
@@ -33,17 +33,17 @@ Status infer_softmax(InferContext& ctx) {
   return Status::Ok();
 }
 
-// BatchNormalization(X, scale, B, input_mean, input_var) -> Y, in inference mode.
+// BatchNormalization(X, scale, B, input_mean, input_var) -> Y, and in training mode also
+// running_mean and running_var ([C], input_mean's dtype).
 Status infer_batchnorm(InferContext& ctx) {
   if (ctx.num_inputs() != 5) return invalid_argument("expects 5 inputs (X, scale, B, input_mean, input_var)");
   for (size_t i = 0; i < 5; ++i)
     if (!ctx.has_input(i)) return invalid_argument("input " + std::to_string(i) + " is required");
-  if (ctx.attrs().get_int("training_mode", 0) != 0)
-    return unimplemented("training_mode=1 BatchNormalization is not supported (inference only)");
-  if (ctx.num_outputs() > 1) {
+  const bool training = ctx.attrs().get_int("training_mode", 0) != 0;
+  if (ctx.num_outputs() > 3) return invalid_argument("has at most 3 outputs (Y, running_mean, running_var)");
+  if (!training)
     for (size_t i = 1; i < ctx.num_outputs(); ++i)
       if (ctx.has_output(i)) return unimplemented("running mean/var outputs exist only in training mode");
-  }
   const DType t = ctx.input_dtype(0);
   SINTER_RETURN_IF_ERROR(check_float(t, "X"));
   const char* names[] = {"X", "scale", "B", "input_mean", "input_var"};
@@ -61,6 +61,8 @@ Status infer_batchnorm(InferContext& ctx) {
     }
   }
   ctx.set_output(0, t, x);
+  for (size_t i = 1; i < ctx.num_outputs(); ++i)
+    if (ctx.has_output(i)) ctx.set_output(i, ctx.input_dtype(3), ctx.input_shape(3));
   return Status::Ok();
 }
 

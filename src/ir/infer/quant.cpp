@@ -27,8 +27,13 @@ bool is_quantized(DType t) {
     case DType::kUInt16:
     case DType::kInt4:
     case DType::kUInt4:
+    case DType::kInt2:
+    case DType::kUInt2:
     case DType::kFloat8E4M3:
     case DType::kFloat8E5M2:
+    case DType::kFloat8E4M3FNUZ:
+    case DType::kFloat8E5M2FNUZ:
+    case DType::kFloat4E2M1:
       return true;
     default:
       return false;

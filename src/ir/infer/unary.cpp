@@ -1,6 +1,7 @@
 // Shape and type inference for the 'unary' op family: the output has the input's shape, and its
 // dtype except for Cast (attribute `to`) and Dropout's mask (bool).
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "ir/infer.h"
@@ -112,10 +113,11 @@ Status infer_cast(InferContext& ctx) {
   if (!ctx.attrs().has("to")) return invalid_argument("missing attribute 'to'");
   const int64_t to = ctx.attrs().get_int("to", 0);
   const DType from = ctx.input_dtype(0);
-  if (to <= 0 || to > static_cast<int64_t>(DType::kUInt4))
+  const std::optional<DType> to_type = dtype_from_number(to);
+  if (!to_type || *to_type == DType::kString)
     return invalid_argument("attribute 'to' = " + std::to_string(to) + " is not a supported dtype");
   if (from == DType::kString) return unimplemented("Cast from string is not supported");
-  ctx.set_output(0, static_cast<DType>(to), ctx.input_shape(0));
+  ctx.set_output(0, *to_type, ctx.input_shape(0));
   return Status::Ok();
 }
 

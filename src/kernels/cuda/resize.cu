@@ -31,21 +31,22 @@ struct ResizeParams {
   double roi_end[kMaxRank] = {};
 };
 
+// As in the reference kernel: the stretching modes use the unrounded output extent in * scale.
 __device__ double source_coordinate(const ResizeParams& p, int d, double x, bool* outside) {
-  const double fin = static_cast<double>(p.in[d]), fout = static_cast<double>(p.out[d]), scale = p.scale[d];
+  const double fin = static_cast<double>(p.in[d]), scale = p.scale[d], fout = fin * scale;
   *outside = false;
   switch (p.transform) {
     case Transform::kHalfPixel: return (x + 0.5) / scale - 0.5;
     case Transform::kHalfPixelSymmetric: {
-      const double adjustment = fout / (scale * fin);
+      const double adjustment = static_cast<double>(p.out[d]) / fout;
       return fin / 2 * (1 - adjustment) + (x + 0.5) / scale - 0.5;
     }
-    case Transform::kPytorchHalfPixel: return p.out[d] > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
-    case Transform::kAlignCorners: return p.out[d] > 1 ? x * (fin - 1) / (fout - 1) : 0.0;
+    case Transform::kPytorchHalfPixel: return fout != 1 ? (x + 0.5) / scale - 0.5 : -0.5;
+    case Transform::kAlignCorners: return fout != 1 ? x * (fin - 1) / (fout - 1) : 0.0;
     case Transform::kAsymmetric: return x / scale;
     case Transform::kCrop: {
       const double span = p.roi_end[d] - p.roi_start[d];
-      double s = p.out[d] > 1 ? x * span * (fin - 1) / (fout - 1) : span * (fin - 1) / 2;
+      double s = fout != 1 ? x * span * (fin - 1) / (fout - 1) : span * (fin - 1) / 2;
       s += p.roi_start[d] * (fin - 1);
       *outside = s < 0 || s > fin - 1;
       return s;

@@ -61,8 +61,10 @@ Status range_kernel(KernelContext& ctx) {
     if (in[i]->dtype() != in[0]->dtype()) return invalid_argument("start, limit and delta must share one dtype");
   }
   const DType t = in[0]->dtype();
-  SINTER_RETURN_IF_ERROR(
-      ref::require_dtype(t, {DType::kFloat32, DType::kFloat64, DType::kInt16, DType::kInt32, DType::kInt64}, "start"));
+  SINTER_RETURN_IF_ERROR(ref::require_dtype(t,
+                                            {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16,
+                                             DType::kInt16, DType::kInt32, DType::kInt64},
+                                            "start"));
   constexpr int64_t kMaxElements = int64_t{1} << 31;  // a bad input must not exhaust memory
   if (dtype_is_integer(t)) {
     const int64_t start = in[0]->get_as_int64(0), limit = in[1]->get_as_int64(0), delta = in[2]->get_as_int64(0);

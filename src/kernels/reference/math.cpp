@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "kernels/reference/cast.h"
 #include "kernels/reference/kernel.h"
 #include "kernels/reference/math_kernels.h"
 #include "kernels/reference/ref_util.h"
@@ -133,44 +134,12 @@ Status bitwise_not_kernel(KernelContext& ctx) {
   return Status::Ok();
 }
 
-// CastLike(input, target_type): Cast to target_type's dtype. Float -> integer truncates toward zero
-// (out-of-range values clamp); integer -> integer wraps; fp8 targets saturate unless saturate=0, in
-// which case overflow becomes inf (e5m2) or NaN (e4m3fn).
+// CastLike(input, target_type): Cast to target_type's dtype (ref::cast_tensor, shared with Cast).
 Status castlike_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* x, ref::require_input(ctx, 0, "input"));
   SINTER_ASSIGN_OR_RETURN(const HostTensor* like, ref::require_input(ctx, 1, "target_type"));
-  const DType from = x->dtype(), to = like->dtype();
-  for (DType t : {from, to})
-    if (t == DType::kString || t == DType::kUndefined)
-      return unimplemented("CastLike with " + std::string(dtype_name(t)) + " is not supported");
-  HostTensor out = x->cast(to);
-  if (ref::dtype_in(from, ref::int_dtypes()) && ref::dtype_in(to, ref::int_dtypes())) {
-    dispatch_int(to, [&](auto zero) {
-      using T = decltype(zero);
-      for (int64_t i = 0; i < x->numel(); ++i) out.data<T>()[i] = static_cast<T>(x->get_as_int64(i));
-    });
-  }
-  if (to == DType::kInt4 || to == DType::kUInt4) {
-    // 4-bit targets keep the low 4 bits of the integer value (ONNX's reference wraps: 8 -> -8 for int4).
-    for (int64_t i = 0; i < x->numel(); ++i) {
-      int64_t v = static_cast<int64_t>(static_cast<uint64_t>(x->get_as_int64(i)) & 0xF);
-      if (to == DType::kInt4 && v >= 8) v -= 16;
-      out.set_from_double(i, static_cast<double>(v));
-    }
-  }
-  const bool saturate = ctx.attrs().get_int("saturate", 1) != 0;
-  if (!saturate && (to == DType::kFloat8E4M3 || to == DType::kFloat8E5M2) && dtype_is_float(from)) {
-    // Round-to-nearest-even overflow thresholds: e4m3fn's largest finite is 448 (464 and up round
-    // past it, to NaN since it has no inf); e5m2's is 57344 (61440 and up round to inf).
-    for (int64_t i = 0; i < x->numel(); ++i) {
-      const double v = x->get_as_double(i);
-      if (to == DType::kFloat8E4M3 && (std::isinf(v) || std::fabs(v) > 464.0))
-        out.data<uint8_t>()[i] = v > 0 ? 0x7F : 0xFF;
-      if (to == DType::kFloat8E5M2 && (std::isinf(v) || std::fabs(v) >= 61440.0))
-        out.data<uint8_t>()[i] = v > 0 ? 0x7C : 0xFC;
-    }
-  }
-  ctx.output(0) = std::move(out);
+  SINTER_ASSIGN_OR_RETURN(ref::CastOptions options, ref::cast_options(ctx.attrs()));
+  SINTER_ASSIGN_OR_RETURN(ctx.output(0), ref::cast_tensor(*x, like->dtype(), options));
   return Status::Ok();
 }
 

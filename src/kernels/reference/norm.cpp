@@ -43,10 +43,11 @@ Status softmax_kernel(KernelContext& ctx) {
   return Status::Ok();
 }
 
-// Y = (X - mean) / sqrt(var + epsilon) * scale + B, per channel (axis 1).
+// Y = (X - mean) / sqrt(var + epsilon) * scale + B, per channel (axis 1). In training mode mean and
+// var are the batch's (over every axis but 1, variance without Bessel's correction) and the running
+// statistics come out as running = input * momentum + batch * (1 - momentum).
 Status batchnorm_kernel(KernelContext& ctx) {
-  if (ctx.attrs().get_int("training_mode", 0) != 0)
-    return unimplemented("training_mode=1 BatchNormalization is not supported (inference only)");
+  const bool training = ctx.attrs().get_int("training_mode", 0) != 0;
   const char* names[] = {"X", "scale", "B", "input_mean", "input_var"};
   const HostTensor* in[5];
   for (size_t i = 0; i < 5; ++i) {
@@ -63,9 +64,31 @@ Status batchnorm_kernel(KernelContext& ctx) {
   const double eps = ctx.attrs().get_float("epsilon", 1e-5);
   int64_t inner = 1;
   for (size_t a = 2; a < x.rank(); ++a) inner *= x.dims()[a];
-  const std::vector<double> scale = ref::to_doubles(*in[1]), bias = ref::to_doubles(*in[2]),
-                            mean = ref::to_doubles(*in[3]), var = ref::to_doubles(*in[4]);
+  const std::vector<double> scale = ref::to_doubles(*in[1]), bias = ref::to_doubles(*in[2]);
+  std::vector<double> mean = ref::to_doubles(*in[3]), var = ref::to_doubles(*in[4]);
   std::vector<double> v = ref::to_doubles(x);
+  if (training) {
+    const double momentum = ctx.attrs().get_float("momentum", 0.9);
+    std::vector<double> sum(static_cast<size_t>(c), 0.0), sq(static_cast<size_t>(c), 0.0);
+    for (size_t i = 0; i < v.size(); ++i) sum[static_cast<size_t>((static_cast<int64_t>(i) / inner) % c)] += v[i];
+    const double count = c ? static_cast<double>(v.size()) / static_cast<double>(c) : 0.0;
+    std::vector<double> batch_mean(static_cast<size_t>(c)), batch_var(static_cast<size_t>(c));
+    for (size_t ch = 0; ch < batch_mean.size(); ++ch) batch_mean[ch] = count > 0 ? sum[ch] / count : 0.0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      const size_t ch = static_cast<size_t>((static_cast<int64_t>(i) / inner) % c);
+      sq[ch] += (v[i] - batch_mean[ch]) * (v[i] - batch_mean[ch]);
+    }
+    for (size_t ch = 0; ch < batch_var.size(); ++ch) batch_var[ch] = count > 0 ? sq[ch] / count : 0.0;
+    std::vector<double> running_mean(mean.size()), running_var(var.size());
+    for (size_t ch = 0; ch < mean.size(); ++ch) {
+      running_mean[ch] = mean[ch] * momentum + batch_mean[ch] * (1 - momentum);
+      running_var[ch] = var[ch] * momentum + batch_var[ch] * (1 - momentum);
+    }
+    if (ctx.has_output(1)) ctx.output(1) = ref::from_doubles(in[3]->dtype(), in[3]->dims(), running_mean);
+    if (ctx.has_output(2)) ctx.output(2) = ref::from_doubles(in[4]->dtype(), in[4]->dims(), running_var);
+    mean = std::move(batch_mean);
+    var = std::move(batch_var);
+  }
   for (size_t i = 0; i < v.size(); ++i) {
     const size_t ch = static_cast<size_t>((static_cast<int64_t>(i) / inner) % c);
     v[i] = (v[i] - mean[ch]) / std::sqrt(var[ch] + eps) * scale[ch] + bias[ch];

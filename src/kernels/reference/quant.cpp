@@ -74,24 +74,35 @@ DType division_type(DType x, DType scale) {
   return DType::kFloat32;
 }
 
-// Writes element i of an fp8 tensor without saturation: out-of-range values become NaN (e4m3fn,
-// which has no infinity) or infinity (e5m2), as a plain float -> fp8 conversion does.
-void set_fp8_unsaturated(HostTensor& y, int64_t i, double v) {
-  const bool e4m3 = y.dtype() == DType::kFloat8E4M3;
-  // Magnitudes at or past the midpoint between the largest finite value and the next power step
-  // round out of range (a tie rounds to even, which is the out-of-range code here): e4m3fn 448|480,
-  // e5m2 57344|65536.
-  const double limit = e4m3 ? 464.0 : 61440.0;
-  const bool over = e4m3 ? std::fabs(v) > limit : std::fabs(v) >= limit;
-  if (!std::isnan(v) && over) {
-    const uint8_t sign = std::signbit(v) ? 0x80 : 0x00;
-    y.data<uint8_t>()[i] = static_cast<uint8_t>(sign | (e4m3 ? 0x7F : 0x7C));
-    return;
-  }
-  y.set_from_double(i, v);
+bool is_fp8(DType t) {
+  return t == DType::kFloat8E4M3 || t == DType::kFloat8E5M2 || t == DType::kFloat8E4M3FNUZ ||
+         t == DType::kFloat8E5M2FNUZ;
 }
 
-// y = saturate(round(x / y_scale) + y_zero_point) for integer y; y = cast(x / y_scale) for fp8.
+// Writes element i of an fp8 tensor without saturation: out-of-range values become NaN (e4m3fn
+// and the FNUZ formats, which have no infinity) or infinity (e5m2), as a plain float -> fp8
+// conversion does.
+void set_fp8_unsaturated(HostTensor& y, int64_t i, double v) {
+  const auto f = static_cast<float>(v);
+  uint8_t& code = y.data<uint8_t>()[i];
+  switch (y.dtype()) {
+    case DType::kFloat8E4M3:
+      code = float_to_fp8e4m3(f, false);
+      break;
+    case DType::kFloat8E5M2:
+      code = float_to_fp8e5m2(f, false);
+      break;
+    case DType::kFloat8E4M3FNUZ:
+      code = float_to_fp8e4m3fnuz(f, false);
+      break;
+    default:
+      code = float_to_fp8e5m2fnuz(f, false);
+      break;
+  }
+}
+
+// y = saturate(round(x / y_scale) + y_zero_point) for integer y; y = cast(x / y_scale) for fp8
+// (whose zero point is zero); y = cast(x / y_scale + y_zero_point) for fp4, which saturates.
 Status quantize_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* x, ref::require_input(ctx, 0, "x"));
   SINTER_ASSIGN_OR_RETURN(const HostTensor* scale, ref::require_input(ctx, 1, "y_scale"));
@@ -104,8 +115,9 @@ Status quantize_kernel(KernelContext& ctx) {
   if (attrs.get_int("output_dtype", 0) != 0) out = static_cast<DType>(attrs.get_int("output_dtype", 0));
   if (zp) out = zp->dtype();
   const auto range = quant::integer_range(out);
-  const bool fp8 = out == DType::kFloat8E4M3 || out == DType::kFloat8E5M2;
-  if (!range && !fp8) return unimplemented("quantizing to " + std::string(dtype_name(out)) + " is not supported");
+  const bool fp8 = is_fp8(out), fp4 = out == DType::kFloat4E2M1;
+  if (!range && !fp8 && !fp4)
+    return unimplemented("quantizing to " + std::string(dtype_name(out)) + " is not supported");
   const int64_t axis = attrs.get_int("axis", 1), block_size = attrs.get_int("block_size", 0);
   SINTER_ASSIGN_OR_RETURN(std::vector<int64_t> sidx,
                           param_indices(x->dims(), scale->dims(), axis, block_size, "y_scale"));
@@ -130,6 +142,8 @@ Status quantize_kernel(KernelContext& ctx) {
       if (zp) q += zs[zidx[u]];
       if (std::isnan(q)) q = 0;
       y.set_from_double(i, std::fmin(std::fmax(q, range->first), range->second));
+    } else if (fp4) {
+      y.set_from_double(i, zp ? round_to(div_type, v + zs[zidx[u]]) : v);
     } else if (saturate) {
       y.set_from_double(i, v);
     } else {
@@ -146,8 +160,10 @@ Status dequantize_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* scale, ref::require_input(ctx, 1, "x_scale"));
   const HostTensor* zp = ctx.input(2);
   SINTER_RETURN_IF_ERROR(ref::require_dtype(scale->dtype(), ref::float_dtypes(), "x_scale"));
-  const bool fp8 = x->dtype() == DType::kFloat8E4M3 || x->dtype() == DType::kFloat8E5M2;
-  if (!fp8 && !quant::integer_range(x->dtype()) && x->dtype() != DType::kInt32)
+  // Float formats dequantize without their zero point (ONNX requires it to be zero for fp8 and
+  // its reference ignores it for fp4).
+  const bool float_x = is_fp8(x->dtype()) || x->dtype() == DType::kFloat4E2M1;
+  if (!float_x && !quant::integer_range(x->dtype()) && x->dtype() != DType::kInt32)
     return unimplemented("dequantizing " + x->summary() + " is not supported");
   if (zp && zp->dtype() != x->dtype())
     return invalid_argument("x_zero_point " + zp->summary() + " must have x's dtype " + x->summary());
@@ -163,7 +179,7 @@ Status dequantize_kernel(KernelContext& ctx) {
     SINTER_ASSIGN_OR_RETURN(zidx, param_indices(x->dims(), zp->dims(), axis, block_size, "x_zero_point"));
   }
   const std::vector<double> xs = ref::to_doubles(*x), ss = ref::to_doubles(*scale);
-  const std::vector<double> zs = zp && !fp8 ? ref::to_doubles(*zp) : std::vector<double>();
+  const std::vector<double> zs = zp && !float_x ? ref::to_doubles(*zp) : std::vector<double>();
   // f32 times the scale: f32 unless the scale is f64.
   const DType product = scale->dtype() == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32;
   std::vector<double> y(xs.size());

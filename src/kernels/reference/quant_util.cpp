@@ -29,6 +29,10 @@ std::optional<std::pair<double, double>> integer_range(DType t) {
       return std::make_pair(-8.0, 7.0);
     case DType::kUInt4:
       return std::make_pair(0.0, 15.0);
+    case DType::kInt2:
+      return std::make_pair(-2.0, 1.0);
+    case DType::kUInt2:
+      return std::make_pair(0.0, 3.0);
     default:
       return std::nullopt;
   }

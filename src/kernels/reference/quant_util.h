@@ -12,7 +12,7 @@ namespace sinter::ir::quant {
 // how the kernels reproduce arithmetic that ONNX does in a narrower float type.
 double round_to(DType t, double v);
 
-// The [min, max] of an integer quantization type (i8, u8, i16, u16, i4, u4), nullopt otherwise.
+// The [min, max] of an integer quantization type (i8, u8, i16, u16, i4, u4, i2, u2), nullopt otherwise.
 std::optional<std::pair<double, double>> integer_range(DType t);
 
 }  // namespace sinter::ir::quant

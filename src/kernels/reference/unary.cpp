@@ -2,8 +2,11 @@
 // rounded once to the output dtype; integer math runs in the element's own C++ type.
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <random>
 #include <string>
 
+#include "kernels/reference/cast.h"
 #include "kernels/reference/kernel.h"
 #include "kernels/reference/ref_util.h"
 
@@ -111,7 +114,10 @@ Status identity_kernel(KernelContext& ctx) {
 }
 
 // Inference-mode Dropout: the output is the input and the mask is all true. Training mode with a
-// non-zero ratio is random, which an oracle cannot be.
+// non-zero ratio keeps each element with probability 1 - ratio and scales it by 1 / (1 - ratio):
+// y = x * mask / (1 - ratio). The draws come from std::mt19937 seeded by `seed` (0 when absent, so
+// runs repeat); they match no other implementation, so tests check dtype, shape and the y/mask
+// relation, not the values.
 Status dropout_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* x, ref::require_input(ctx, 0, "data"));
   double ratio = 0.5;
@@ -120,16 +126,28 @@ Status dropout_kernel(KernelContext& ctx) {
     if (!(ratio >= 0.0 && ratio < 1.0))
       return invalid_argument("ratio must be in [0, 1), got " + std::to_string(ratio));
   }
+  int64_t training = 0;
   if (ctx.has_input(2)) {
-    SINTER_ASSIGN_OR_RETURN(int64_t training, ref::scalar_as_int64(*ctx.input(2), "training_mode"));
-    if (training && ratio != 0.0) return unimplemented("training-mode Dropout (random) has no reference kernel");
+    SINTER_ASSIGN_OR_RETURN(training, ref::scalar_as_int64(*ctx.input(2), "training_mode"));
   }
-  ctx.output(0) = x->clone();
-  if (ctx.has_output(1)) {
-    HostTensor mask(DType::kBool, x->dims());
+  HostTensor mask(DType::kBool, x->dims());
+  if (!training || ratio == 0.0) {
+    ctx.output(0) = x->clone();
     for (int64_t i = 0; i < mask.numel(); ++i) mask.data<uint8_t>()[i] = 1;
-    ctx.output(1) = std::move(mask);
+  } else {
+    SINTER_RETURN_IF_ERROR(ref::require_dtype(x->dtype(), ref::float_dtypes(), "data"));
+    std::mt19937 eng(static_cast<uint32_t>(ctx.attrs().get_int("seed", 0)));
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    HostTensor y(x->dtype(), x->dims());
+    const double keep_scale = 1.0 / (1.0 - ratio);
+    for (int64_t i = 0; i < x->numel(); ++i) {
+      const bool keep = uniform(eng) >= ratio;
+      mask.data<uint8_t>()[i] = keep ? 1 : 0;
+      y.set_from_double(i, keep ? x->get_as_double(i) * keep_scale : 0.0);
+    }
+    ctx.output(0) = std::move(y);
   }
+  if (ctx.has_output(1)) ctx.output(1) = std::move(mask);
   return Status::Ok();
 }
 
@@ -182,40 +200,14 @@ Status clip_kernel(KernelContext& ctx) {
   return Status::Ok();
 }
 
-// Cast: float -> integer truncates toward zero (out-of-range values clamp); integer -> integer wraps;
-// -> bool is "!= 0";
-// fp8 targets saturate unless saturate=0, in which case overflow becomes inf (e5m2) or NaN (e4m3fn).
+// Cast: ONNX's conversion rules, in ref::cast_tensor (shared with CastLike).
 Status cast_kernel(KernelContext& ctx) {
   SINTER_ASSIGN_OR_RETURN(const HostTensor* x, ref::require_input(ctx, 0, "input"));
   const int64_t to_num = ctx.attrs().get_int("to", 0);
-  if (to_num <= 0 || to_num > static_cast<int64_t>(DType::kUInt4))
-    return invalid_argument("attribute 'to' = " + std::to_string(to_num) + " is not a supported dtype");
-  const DType to = static_cast<DType>(to_num);
-  if (x->dtype() == DType::kString || x->dtype() == DType::kUndefined)
-    return unimplemented("Cast from " + std::string(dtype_name(x->dtype())) + " is not supported");
-  HostTensor out = x->cast(to);
-  // Integer -> narrower integer keeps the low bits (modular, as numpy and C++ conversions do);
-  // HostTensor::cast clamps, which is the choice for float sources only.
-  if (ref::dtype_in(x->dtype(), int_dtypes()) && ref::dtype_in(to, int_dtypes())) {
-    dispatch_int(to, [&](auto zero) {
-      using T = decltype(zero);
-      for (int64_t i = 0; i < x->numel(); ++i) out.data<T>()[i] = static_cast<T>(x->get_as_int64(i));
-    });
-  }
-  const bool saturate = ctx.attrs().get_int("saturate", 1) != 0;
-  if (!saturate && (to == DType::kFloat8E4M3 || to == DType::kFloat8E5M2) && dtype_is_float(x->dtype())) {
-    // Overflow thresholds under round-to-nearest-even: e4m3fn's largest finite value is 448 and
-    // anything above 464 rounds past it (to NaN, it has no inf); e5m2's is 57344 and 61440 and up
-    // round to inf.
-    for (int64_t i = 0; i < x->numel(); ++i) {
-      const double v = x->get_as_double(i);
-      if (to == DType::kFloat8E4M3 && (std::isinf(v) || std::fabs(v) > 464.0))
-        out.data<uint8_t>()[i] = v > 0 ? 0x7F : 0xFF;
-      if (to == DType::kFloat8E5M2 && (std::isinf(v) || std::fabs(v) >= 61440.0))
-        out.data<uint8_t>()[i] = v > 0 ? 0x7C : 0xFC;
-    }
-  }
-  ctx.output(0) = std::move(out);
+  const std::optional<DType> to = dtype_from_number(to_num);
+  if (!to) return invalid_argument("attribute 'to' = " + std::to_string(to_num) + " is not a supported dtype");
+  SINTER_ASSIGN_OR_RETURN(ref::CastOptions options, ref::cast_options(ctx.attrs()));
+  SINTER_ASSIGN_OR_RETURN(ctx.output(0), ref::cast_tensor(*x, *to, options));
   return Status::Ok();
 }
 
