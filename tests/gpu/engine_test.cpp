@@ -269,6 +269,37 @@ TEST(CudaEngine, GeluChainAndViewsMatchReference) {
   EXPECT_EQ(by_node["reshape"], "view (no copy)");
 }
 
+// transformers' BERT writes the same GELU as (x * 0.5) * (1 + erf(x / sqrt2)): it must fuse too.
+TEST(CudaEngine, GeluChainHalfFirstFuses) {
+  SINTER_SKIP_WITHOUT_GPU();
+  ir::Graph g;
+  ir::ValueId x = g.add_value("x", DType::kFloat32, Shape({Dim(4), Dim(13)}));
+  g.add_input(x);
+  auto scalar = [&](const std::string& name, double v) {
+    HostTensor t(DType::kFloat32, {});
+    t.set_from_double(0, v);
+    return g.add_constant(name, t);
+  };
+  ir::ValueId h = node(g, ir::OpKind::kMul, "half", {x, scalar("half_c", 0.5)});
+  ir::ValueId d = node(g, ir::OpKind::kDiv, "div", {x, scalar("sqrt2", 1.4142135623730951)});
+  ir::ValueId e = node(g, ir::OpKind::kErf, "erf", {d});
+  ir::ValueId a = node(g, ir::OpKind::kAdd, "add1", {e, scalar("one", 1.0)});
+  ir::ValueId y = node(g, ir::OpKind::kMul, "mul", {h, a});
+  g.value(y).name = "y";
+  g.add_output(y);
+  g = inferred(std::move(g));
+  TensorMap in = {{"x", gputest::random_tensor(DType::kFloat32, {4, 13}, 7, -3, 3)}};
+  gputest::check_engine_against_reference(g, in, EngineOptions{}, {1e-5, 1e-4});
+  auto engine = CudaEngine::create(g, EngineOptions{});
+  ASSERT_TRUE(engine.ok());
+  auto desc = (*engine)->describe();
+  ASSERT_TRUE(desc.ok()) << desc.status().to_string();
+  std::map<std::string, std::string> by_node;
+  for (const auto& t : desc->tactics) by_node[t.node] = t.tactic;
+  EXPECT_EQ(by_node["erf"], "fused into mul");
+  EXPECT_EQ(by_node["half"], "fused into mul");
+}
+
 TEST(CudaEngine, TuneChoosesAWorkingTactic) {
   SINTER_SKIP_WITHOUT_GPU();
   ir::Graph g = inferred(small_cnn(Dim(2)));

@@ -19,12 +19,14 @@ bool available_before(const ir::Graph& g, ir::ValueId v, ir::NodeId node) {
 
 bool is_static_float(const ir::Value& v) { return v.shape.is_static() && dtype_is_float(v.dtype); }
 
-// True when v is a one-element constant within 1e-4 (relative) of `want`.
+// True when v is a one-element constant within 1e-3 (relative) of `want` (loose enough for constants
+// that were stored in f16 or bf16).
 bool is_scalar_const(const ir::Graph& g, ir::ValueId v, double want) {
+  if (v == ir::kNoValue) return false;
   const ir::Value& val = g.value(v);
   if (!val.constant || val.constant->numel() != 1) return false;
   double x = val.constant->get_as_double(0);
-  return std::fabs(x - want) <= 1e-4 * std::fabs(want);
+  return std::fabs(x - want) <= 1e-3 * std::fabs(want);
 }
 
 // The operand of a two-input node that is not `v`, or kNoValue.
@@ -62,20 +64,33 @@ std::map<ir::NodeId, ir::NodeId> fuse_for_cuda(ir::Graph& g) {
       if (add < 0 || g.node(add).op != ir::OpKind::kAdd ||
           !is_scalar_const(g, other_input(g.node(add), g.node(id).outputs[0]), 1.0))
         continue;
-      const ir::NodeId mul1 = sole_user(g, users, g.node(add).outputs[0]);
-      if (mul1 < 0 || g.node(mul1).op != ir::OpKind::kMul || other_input(g.node(mul1), g.node(add).outputs[0]) != x)
+      // Two orders reach the exporters: ((1 + erf) * x) * 0.5 and (x * 0.5) * (1 + erf) (transformers' BERT).
+      const ir::ValueId sum = g.node(add).outputs[0];
+      const ir::NodeId mul1 = sole_user(g, users, sum);
+      if (mul1 < 0 || g.node(mul1).op != ir::OpKind::kMul) continue;
+      const ir::ValueId other = other_input(g.node(mul1), sum);
+      ir::NodeId mul2 = -1, half = -1;
+      if (other == x) {
+        mul2 = sole_user(g, users, g.node(mul1).outputs[0]);
+        if (mul2 < 0 || g.node(mul2).op != ir::OpKind::kMul ||
+            !is_scalar_const(g, other_input(g.node(mul2), g.node(mul1).outputs[0]), 0.5))
+          continue;
+      } else if (other != ir::kNoValue) {
+        half = g.value(other).producer;
+        if (half < 0 || g.node(half).erased || g.node(half).op != ir::OpKind::kMul ||
+            sole_user(g, users, other) != mul1 || !is_scalar_const(g, other_input(g.node(half), x), 0.5))
+          continue;
+        mul2 = mul1;
+      } else {
         continue;
-      const ir::NodeId mul2 = sole_user(g, users, g.node(mul1).outputs[0]);
-      if (mul2 < 0 || g.node(mul2).op != ir::OpKind::kMul ||
-          !is_scalar_const(g, other_input(g.node(mul2), g.node(mul1).outputs[0]), 0.5))
-        continue;
+      }
       if (g.value(g.node(mul2).outputs[0]).shape != g.value(x).shape) continue;
       ir::Node& gelu = g.node(mul2);
       gelu.op = ir::OpKind::kGelu;
       gelu.inputs = {x};
       gelu.attrs = ir::Attributes();
       gelu.attrs.set("approximate", std::string("none"));
-      for (ir::NodeId gone : {div, id, add, mul1}) erase_into(gone, mul2);
+      for (ir::NodeId gone : {div, id, add, half == -1 ? mul1 : half}) erase_into(gone, mul2);
       users = g.users();
     } else if (op == ir::OpKind::kConv) {
       const ir::ValueId y = g.node(id).outputs[0];
