@@ -1,5 +1,6 @@
 #include "plan/plan_file.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -105,12 +106,29 @@ uint32_t weights_crc(const WeightLayout& layout) {
   return crc;
 }
 
-Status write_weights(int fd, const WeightLayout& layout, const std::string& path) {
+// Writes the weights section; placeholders (no storage) get their bytes from `fill`. `crc` receives the
+// section's CRC32 as written.
+Status write_weights(int fd, const WeightLayout& layout, const std::string& path, const WeightFiller* fill,
+                     uint32_t& crc) {
   uint64_t at = 0;
+  crc = 0;
   for (const auto& e : layout.entries()) {
-    SINTER_RETURN_IF_ERROR(write_all(fd, kZeros, e.offset - at, path));
-    SINTER_RETURN_IF_ERROR(write_all(fd, e.tensor->raw(), e.tensor->nbytes(), path));
-    at = e.offset + e.tensor->nbytes();
+    const uint64_t pad = e.offset - at;
+    SINTER_RETURN_IF_ERROR(write_all(fd, kZeros, pad, path));
+    crc = crc32_of(kZeros, pad, crc);
+    const HostTensor* t = e.tensor.get();
+    HostTensor filled;
+    if (t->empty_storage() && t->nbytes() > 0) {
+      if (!fill || !*fill) return internal_error("a weight " + t->summary() + " has no storage and no filler");
+      SINTER_ASSIGN_OR_RETURN(filled, (*fill)(*t));
+      if (filled.dtype() != t->dtype() || filled.nbytes() != t->nbytes() || filled.empty_storage())
+        return internal_error("the weight filler returned " + filled.summary() + " for a placeholder " +
+                              t->summary());
+      t = &filled;
+    }
+    SINTER_RETURN_IF_ERROR(write_all(fd, t->raw(), t->nbytes(), path));
+    crc = crc32_of(t->raw(), t->nbytes(), crc);
+    at = e.offset + t->nbytes();
   }
   return Status::Ok();
 }
@@ -309,6 +327,10 @@ Result<PlanContents> parse_plan_impl(const uint8_t* data, uint64_t size, std::sh
 }  // namespace
 
 Status write_plan_file(const std::string& path, const PlanContents& contents) {
+  return write_plan_file(path, contents, WeightFiller());
+}
+
+Status write_plan_file(const std::string& path, const PlanContents& contents, const WeightFiller& fill) {
   size_t live_nodes = 0;
   for (const auto& n : contents.graph.nodes()) live_nodes += n.erased ? 0 : 1;
   if (contents.tactics.size() != live_nodes)
@@ -330,7 +352,9 @@ Status write_plan_file(const std::string& path, const PlanContents& contents) {
   // Weights go last: the big section, streamed straight from the tensors.
   PendingSection weights{SectionKind::kWeights, {}};
   weights.size = layout.size();
-  weights.crc = weights_crc(layout);
+  // With a filler the weights exist only while they are written: their CRC is patched in afterwards.
+  const bool streaming = static_cast<bool>(fill);
+  weights.crc = streaming ? 0 : weights_crc(layout);
   sections.push_back(std::move(weights));
 
   ByteWriter header;
@@ -358,6 +382,7 @@ Status write_plan_file(const std::string& path, const PlanContents& contents) {
     header.u32(0);
   }
   std::string head = header.take();
+  const size_t weights_entry_crc_at = head.size() - kSectionEntryBytes + 24;  // weights are the last entry
   auto put64 = [&](size_t pos, uint64_t v) {
     for (int i = 0; i < 8; ++i) head[pos + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
   };
@@ -374,7 +399,14 @@ Status write_plan_file(const std::string& path, const PlanContents& contents) {
     for (const auto& s : sections) {
       SINTER_RETURN_IF_ERROR(write_all(fd, kZeros, s.offset - pos, path));
       if (s.kind == SectionKind::kWeights) {
-        SINTER_RETURN_IF_ERROR(write_weights(fd, layout, path));
+        uint32_t crc = 0;
+        SINTER_RETURN_IF_ERROR(write_weights(fd, layout, path, &fill, crc));
+        if (streaming) {
+          put32(weights_entry_crc_at, crc);
+          put32(12, crc32_of(head.data() + 16, head.size() - 16));
+          if (::pwrite(fd, head.data(), head.size(), 0) != static_cast<ssize_t>(head.size()))
+            return io_error("cannot write '" + path + "': rewriting the header failed");
+        }
       } else {
         SINTER_RETURN_IF_ERROR(write_all(fd, s.bytes.data(), s.bytes.size(), path));
       }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,14 @@ namespace sinter::plan {
 
 // Writes `contents` to `path` atomically. contents.tactics must hold one record per node.
 Status write_plan_file(const std::string& path, const PlanContents& contents);
+
+// Streaming weights. A graph constant may be a placeholder: a tensor with a dtype and dims but no storage
+// (HostTensor::wrap(dtype, dims, nullptr, nullptr)). The writer then asks `fill` for its bytes when it reaches
+// that weight, writes them and drops them, so a builder that converts or quantizes weights holds one at a
+// time (the LLM builder). `fill` must return a tensor of the placeholder's dtype and byte count. The weights'
+// checksum is computed while they are written and the header is rewritten at the end.
+using WeightFiller = std::function<Result<HostTensor>(const HostTensor& placeholder)>;
+Status write_plan_file(const std::string& path, const PlanContents& contents, const WeightFiller& fill);
 
 // Maps and checks a plan file: magic, format version, header checksum, file size, every section's
 // bounds, alignment and CRC32, zero padding; then decodes every section with bounds checks. Weights

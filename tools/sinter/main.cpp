@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "conformance.h"
+#include "llm_cli.h"
 #include "ops.h"
 #include "runtime/backend.h"
 
@@ -32,12 +33,14 @@ int main_impl(int argc, char** argv) {
   BenchArgs bench_args;
   ConformanceArgs conformance_args;
   OpsArgs ops_args;
+  LlmArgs llm_args;
   CLI::App* build = add_build(app, build_args);
   CLI::App* run = add_run(app, run_args);
   CLI::App* inspect = add_inspect(app, inspect_args);
   CLI::App* bench = add_bench(app, bench_args);
   CLI::App* conformance = add_conformance(app, conformance_args);
   CLI::App* ops = add_ops(app, ops_args);
+  CLI::App* llm = add_llm(app, llm_args);
   std::string topic;
   CLI::App* help = app.add_subcommand("help", "Print help for sinter or one command");
   help->add_option("command", topic, "build, run, inspect, bench, conformance or ops");
@@ -60,7 +63,7 @@ int main_impl(int argc, char** argv) {
       std::printf("%s", app.get_formatter()->make_help(&app, "sinter", CLI::AppFormatMode::Normal).c_str());
       return 0;
     }
-    for (CLI::App* cmd : {build, run, inspect, bench, conformance, ops})
+    for (CLI::App* cmd : {build, run, inspect, bench, conformance, ops, llm})
       if (cmd->get_name() == topic) {
         std::printf("%s", cmd->get_formatter()->make_help(cmd, "sinter " + topic, CLI::AppFormatMode::Normal).c_str());
         return 0;
@@ -73,6 +76,7 @@ int main_impl(int argc, char** argv) {
   if (*bench) return run_bench(bench_args);
   if (*conformance) return run_conformance(conformance_args);
   if (*ops) return run_ops(ops_args);
+  if (*llm) return run_llm(llm_args);
   return fail("no command given; try 'sinter help'", kExitUsage);
 }
 

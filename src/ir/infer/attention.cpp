@@ -1,5 +1,5 @@
 // Shape and type inference for the 'attention' op family: Attention, RotaryEmbedding,
-// RMSNormalization, SwiGLU.
+// RMSNormalization, SwiGLU, LinearAttention and sinter's CachedAttention and WeightOnlyMatMul.
 #include <string>
 #include <vector>
 
@@ -171,6 +171,92 @@ Status infer_linear_attention(InferContext& ctx) {
   return Status::Ok();
 }
 
+
+// CachedAttention(Q, K, V, k_cache, v_cache, past_len) -> Y (Q's shape), k_cache_out, v_cache_out (the
+// caches' shapes). Q [B, S, Hq*D], K/V [B, S, Hkv*D], caches [B, Hkv, Smax, D], past_len int64 [B].
+Status infer_cached_attention(InferContext& ctx) {
+  for (size_t i = 0; i < 6; ++i)
+    if (!ctx.has_input(i)) return invalid_argument("inputs Q, K, V, k_cache, v_cache and past_len are all required");
+  const DType t = ctx.input_dtype(0);
+  if (t != DType::kFloat32 && t != DType::kFloat16 && t != DType::kBFloat16)
+    return invalid_argument("Q has dtype " + std::string(dtype_name(t)) + "; supported: f32, f16, bf16");
+  for (size_t i = 1; i < 5; ++i)
+    if (ctx.input_dtype(i) != t) return invalid_argument("Q, K, V, k_cache and v_cache must share one dtype");
+  if (ctx.input_dtype(5) != DType::kInt64) return invalid_argument("past_len must be int64");
+  const int64_t hq = ctx.attrs().get_int("num_heads", 0), hkv = ctx.attrs().get_int("kv_num_heads", 0);
+  if (hq <= 0 || hkv <= 0 || hq % hkv != 0)
+    return invalid_argument("num_heads (" + std::to_string(hq) + ") and kv_num_heads (" + std::to_string(hkv) +
+                            ") must be positive with num_heads % kv_num_heads == 0");
+  const Shape& q = ctx.input_shape(0);
+  const Shape& kc = ctx.input_shape(3);
+  if (q.rank_known() && q.rank() != 3) return invalid_argument("Q must be 3-D [B, S, Hq*D], got " + q.to_string());
+  for (size_t i = 1; i < 3; ++i)
+    if (ctx.input_shape(i).rank_known() && ctx.input_shape(i).rank() != 3)
+      return invalid_argument("K and V must be 3-D [B, S, Hkv*D], got " + ctx.input_shape(i).to_string());
+  for (size_t i = 3; i < 5; ++i)
+    if (ctx.input_shape(i).rank_known() && ctx.input_shape(i).rank() != 4)
+      return invalid_argument("k_cache and v_cache must be 4-D [B, Hkv, Smax, D], got " +
+                              ctx.input_shape(i).to_string());
+  if (kc.rank_known() && kc[1].is_static() && kc[1].value != hkv)
+    return invalid_argument("k_cache " + kc.to_string() + " has " + std::to_string(kc[1].value) +
+                            " heads but kv_num_heads is " + std::to_string(hkv));
+  if (kc.rank_known() && kc[3].is_static() && q.rank_known() && q[2].is_static() && q[2].value != hq * kc[3].value)
+    return invalid_argument("Q " + q.to_string() + " must end in num_heads * D = " + std::to_string(hq * kc[3].value));
+  ctx.set_output(0, t, q);
+  if (ctx.num_outputs() > 1) ctx.set_output(1, t, kc);
+  if (ctx.num_outputs() > 2) ctx.set_output(2, t, ctx.input_shape(4));
+  return Status::Ok();
+}
+
+// WeightOnlyMatMul(A [..., K], Wq, scales) -> Y [..., N] in A's dtype. bits=8: Wq int8 [N, K];
+// bits=4: Wq uint8 [N, K/2]; scales [N, K/group_size].
+Status infer_weight_only_matmul(InferContext& ctx) {
+  for (size_t i = 0; i < 3; ++i)
+    if (!ctx.has_input(i)) return invalid_argument("inputs A, Wq and scales are required");
+  const DType t = ctx.input_dtype(0);
+  if (t != DType::kFloat32 && t != DType::kFloat16 && t != DType::kBFloat16)
+    return invalid_argument("A has dtype " + std::string(dtype_name(t)) + "; supported: f32, f16, bf16");
+  const DType st = ctx.input_dtype(2);
+  if (st != DType::kFloat32 && st != DType::kFloat16 && st != DType::kBFloat16)
+    return invalid_argument("scales have dtype " + std::string(dtype_name(st)) + "; supported: f32, f16, bf16");
+  const int64_t bits = ctx.attrs().get_int("bits", 0), group = ctx.attrs().get_int("group_size", 0);
+  if (bits != 8 && bits != 4) return invalid_argument("bits must be 8 or 4, got " + std::to_string(bits));
+  if (group <= 0) return invalid_argument("group_size must be positive, got " + std::to_string(group));
+  const DType want = bits == 8 ? DType::kInt8 : DType::kUInt8;
+  if (ctx.input_dtype(1) != want)
+    return invalid_argument("Wq must be " + std::string(dtype_name(want)) + " for bits=" + std::to_string(bits) +
+                            ", got " + std::string(dtype_name(ctx.input_dtype(1))));
+  const Shape& a = ctx.input_shape(0);
+  const Shape& w = ctx.input_shape(1);
+  const Shape& s = ctx.input_shape(2);
+  if (w.rank_known() && w.rank() != 2) return invalid_argument("Wq must be 2-D, got " + w.to_string());
+  if (s.rank_known() && s.rank() != 2) return invalid_argument("scales must be 2-D, got " + s.to_string());
+  if (!a.rank_known() || !w.rank_known()) {
+    ctx.set_output(0, t, Shape::unknown_rank());
+    return Status::Ok();
+  }
+  if (a.rank() < 1) return invalid_argument("A must have at least one dim");
+  const Dim& k = a[a.rank() - 1];
+  if (k.is_static()) {
+    const int64_t stored = bits == 8 ? k.value : k.value / 2;
+    if ((bits == 4 && k.value % 2 != 0) || (w[1].is_static() && w[1].value != stored))
+      return invalid_argument("Wq " + w.to_string() + " does not match A's K = " + std::to_string(k.value) +
+                              " at bits=" + std::to_string(bits));
+    if (k.value % group != 0)
+      return invalid_argument("group_size " + std::to_string(group) + " does not divide K = " +
+                              std::to_string(k.value));
+    if (s.rank_known() && s[1].is_static() && s[1].value != k.value / group)
+      return invalid_argument("scales " + s.to_string() + " must have K/group_size = " +
+                              std::to_string(k.value / group) + " columns");
+  }
+  if (s.rank_known() && s[0].is_static() && w[0].is_static() && s[0].value != w[0].value)
+    return invalid_argument("scales " + s.to_string() + " and Wq " + w.to_string() + " disagree on N");
+  std::vector<Dim> dims = a.dims();
+  dims.back() = w[0];
+  ctx.set_output(0, t, Shape(dims));
+  return Status::Ok();
+}
+
 }  // namespace
 
 void register_infer_attention() {
@@ -179,6 +265,8 @@ void register_infer_attention() {
   register_infer(OpKind::kRMSNormalization, infer_rms_norm);
   register_infer(OpKind::kSwiGLU, infer_swiglu);
   register_infer(OpKind::kLinearAttention, infer_linear_attention);
+  register_infer(OpKind::kCachedAttention, infer_cached_attention);
+  register_infer(OpKind::kWeightOnlyMatMul, infer_weight_only_matmul);
 }
 
 }  // namespace sinter::ir

@@ -23,6 +23,8 @@ namespace sinter::ir {
 
 void register_reference_attention_llm();
 void register_reference_attention_linear();
+void register_reference_attention_cached();  // attention_cached.cpp
+void register_reference_weight_only();       // weight_only.cpp
 
 namespace {
 
@@ -274,6 +276,8 @@ void register_reference_attention() {
   register_reference(OpKind::kAttention, attention_kernel);
   register_reference_attention_llm();
   register_reference_attention_linear();
+  register_reference_attention_cached();
+  register_reference_weight_only();
 }
 
 }  // namespace sinter::ir
