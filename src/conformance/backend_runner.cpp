@@ -1,20 +1,77 @@
 #include "conformance/backend_runner.h"
 
+#include <memory>
+#include <set>
+#include <string_view>
+
+#include "ir/op.h"
 #include "plan/build.h"
 #include "sinter/builder.h"
 #include "sinter/engine.h"
 
 namespace sinter::conformance {
 
+namespace {
+
+// Operand slots that give shapes, axes or counts rather than data (TensorRT's "shape tensors"). A compiled
+// plan fixes them at build time; ops that compute data (Range, Gather indices...) are not listed, so their
+// kernels still run on the device.
+bool is_shape_slot(std::string_view op, size_t i) {
+  if (op == "Reshape" || op == "Expand" || op == "Tile" || op == "Squeeze" || op == "Unsqueeze" || op == "TopK" ||
+      op == "Split" || op == "OneHot" || op == "CumSum" || op == "CumProd" || op == "Trilu" ||
+      op == "CenterCropPad" || op == "Upsample")
+    return i == 1;
+  if (op.rfind("Reduce", 0) == 0) return i == 1;
+  if (op == "Slice") return i >= 1 && i <= 4;
+  if (op == "Pad") return i == 1 || i == 3;
+  if (op == "Resize") return i >= 1 && i <= 3;
+  if (op == "ConstantOfShape") return i == 0;
+  return false;
+}
+
+bool is_integer(DType t) { return t == DType::kInt64 || t == DType::kInt32; }
+
+// Turns integer graph inputs whose every use is a shape slot into constants holding the case's values, and
+// drops them from `inputs`.
+ir::Graph bind_shape_inputs(const ir::Graph& graph, runtime::TensorMap& inputs) {
+  ir::Graph g = graph.clone();
+  const auto users = g.users();
+  std::vector<ir::ValueId> kept;
+  for (ir::ValueId v : g.inputs()) {
+    ir::Value& val = g.value(v);
+    auto it = inputs.find(val.name);
+    bool shape_only = !val.constant && it != inputs.end() && is_integer(val.dtype) && !g.is_graph_output(v) &&
+                      !users[static_cast<size_t>(v)].empty();
+    for (ir::NodeId n : shape_only ? users[static_cast<size_t>(v)] : std::vector<ir::NodeId>{}) {
+      const ir::Node& node = g.node(n);
+      for (size_t i = 0; i < node.inputs.size(); ++i)
+        if (node.inputs[i] == v && !is_shape_slot(ir::op_name(node.op), i)) shape_only = false;
+    }
+    if (!shape_only) {
+      kept.push_back(v);
+      continue;
+    }
+    val.constant = std::make_shared<const HostTensor>(it->second);
+    val.shape = Shape::from_static(it->second.dims());
+    inputs.erase(it);
+  }
+  g.set_inputs(kept);
+  return g;
+}
+
+}  // namespace
+
 GraphRunner backend_runner(const std::string& device, Precision precision) {
-  return [device, precision](const ir::Graph& graph, const runtime::TensorMap& inputs) -> Result<runtime::TensorMap> {
+  return [device, precision](const ir::Graph& graph, const runtime::TensorMap& given) -> Result<runtime::TensorMap> {
+    runtime::TensorMap inputs = given;
+    ir::Graph g = bind_shape_inputs(graph, inputs);
     BuildOptions options;
     options.device = device;
     options.precision = precision;
     options.model_name = "conformance";
     // The case's inputs fix every dim, so the plan is static (and the CUDA backend can capture a graph).
     for (const auto& [name, t] : inputs) options.input_shapes[name] = t.dims();
-    SINTER_ASSIGN_OR_RETURN(Plan plan, plan::build_plan_from_graph(graph, options, "conformance case"));
+    SINTER_ASSIGN_OR_RETURN(Plan plan, plan::build_plan_from_graph(std::move(g), options, "conformance case"));
     SINTER_ASSIGN_OR_RETURN(Engine engine, Engine::from_plan(plan));
     return engine.run(inputs);
   };

@@ -1,5 +1,7 @@
 // A conformance GraphRunner for any backend: each case's graph is built into a plan for that backend
-// (the builder's own steps: passes, profiles, tactic selection) and run through the public Engine.
+// (the builder's own steps: passes, profiles, tactic selection) and run through the public Engine. Integer
+// inputs used only as shapes or axes (Reshape's shape, Reduce's axes...) are fixed at build time, as
+// TensorRT does with shape tensors; every other input stays a run-time input.
 #pragma once
 
 #include <string>
