@@ -42,6 +42,8 @@ TEST(CudaLayerNorm, AxesBiasAndStatistics) {
   const Case cases[] = {
       {{5, 7, 13}, -1, true, 1}, {{5, 7, 13}, 1, true, 1}, {{5, 7, 13}, -1, false, 1}, {{3, 1000}, -1, true, 3},
       {{2, 3, 5}, 0, true, 3},   {{0, 8}, -1, true, 1},    {{4, 768}, -1, true, 1},
+      // The warp-per-row kernel: lengths that are whole 16-byte vectors up to 1024, odd row counts.
+      {{7, 24}, -1, true, 3},    {{13, 1024}, -1, false, 1}, {{5, 3, 40}, -1, true, 1}, {{9, 8}, -1, true, 2},
   };
   for (DType t : gputest::kKernelFloatTypes) {
     for (const auto& c : cases) {
