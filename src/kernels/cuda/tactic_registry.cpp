@@ -49,10 +49,16 @@ void register_everything() {
 #if SINTER_CUDA_HAVE_conv
   register_cuda_conv();
 #endif
+#if SINTER_CUDA_HAVE_ext_nn
+  register_cuda_ext_nn();
+#endif
+#if SINTER_CUDA_HAVE_ext_math
+  register_cuda_ext_math();
+#endif
 }
 
 // Keeps the explicit list above in step with families.def.
-constexpr int kListedFamilies = 8;
+constexpr int kListedFamilies = 10;
 constexpr int kDefFamilies = 0
 #define SINTER_CUDA_FAMILY(f) +1
 #include "kernels/cuda/families.def"

@@ -296,7 +296,8 @@ Result<Problem> read_problem(const KernelContext& ctx, Cell cell) {
                                                               : std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"};
     for (int64_t d = 0; d < pb.dirs; ++d) names.insert(names.end(), def.begin(), def.end());
   } else if (names.size() == pb.acts_per_dir && pb.dirs == 2) {
-    names.insert(names.end(), names.begin(), names.end());  // one set given: both directions use it
+    const std::vector<std::string> one = names;  // one set given: both directions use it (a copy: inserting
+    names.insert(names.end(), one.begin(), one.end());  // a vector into itself is undefined)
   }
   if (names.size() != pb.acts_per_dir * static_cast<size_t>(pb.dirs))
     return invalid_argument("activations lists " + std::to_string(names.size()) + " functions; expected " +
