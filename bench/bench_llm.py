@@ -5,7 +5,8 @@ An 8B Llama-3.1-shaped model with random weights at batch 1:
   sinter   the CUDA LLM runner (src/llm/cuda/) with fp16, int4 and int8 weight-only weights (lm_head int8, as
            `sinter llm build --weight-only` stores it), made directly on the device by the gpu_tests case
            LlmCudaBench.Llama31_8B: prefill of 512 tokens (median of 5), and a 128-token prompt followed by 128
-           greedy decode steps (median of 3), every decode step a CUDA graph replay;
+           greedy decode steps (median of 3), every decode step a CUDA graph replay that ends in an argmax on
+           the device (CudaLlmModel::decode_greedy: one id comes back per step, not the logits);
   HF       Hugging Face transformers LlamaForCausalLM, fp16, same shape, random init on the GPU, generate() with
            the same prompt and step counts, in the same run.
 Prints a table with tok/s, achieved GB/s (bytes of weights and KV cache read per decode step) and the share of

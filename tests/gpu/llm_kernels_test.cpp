@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,7 @@ void run_gemv_case(DType t, kc::WeightKind kind, const GemvCase& c, int64_t grou
   EXPECT_TRUE(close_relative(dy.read(t, c.m * out_n), want, tol));
 }
 
+// The last cases have more rows than the persistent grid has warps: each warp walks several row pairs.
 TEST(LlmGemv, FloatWeights) {
   SINTER_SKIP_WITHOUT_GPU();
   const GemvCase cases[] = {
@@ -164,6 +166,8 @@ TEST(LlmGemv, FloatWeights) {
       {3, 13, 264, true, false, false, false},  {4, 64, 1024, true, true, false, false},
       {2, 33, 520, false, false, true, false},  {1, 50, 4104, true, false, false, true},
       {4, 18, 96, true, true, false, true},     {1, 4099, 256, false, false, true, false},
+      {1, 20011, 256, true, true, true, false}, {1, 12000, 136, true, false, false, true},
+      {4, 9001, 64, true, false, true, false},
   };
   uint64_t seed = 10;
   for (DType t : kTypes)
@@ -180,6 +184,7 @@ TEST(LlmGemv, WeightOnlyInt8AndInt4) {
       {{1, 37, 128, false, false, false, false}, 32},  {{1, 13, 256, true, true, false, false}, 128},
       {{3, 29, 384, false, false, true, false}, 64},   {{4, 64, 1024, true, false, false, true}, 128},
       {{1, 21, 448, false, false, false, false}, 448}, {{2, 4097, 96, true, false, true, false}, 96},
+      {{1, 20011, 256, true, true, true, false}, 128}, {{1, 12000, 128, true, false, false, true}, 64},
   };
   uint64_t seed = 100;
   for (DType t : kTypes)
@@ -255,6 +260,40 @@ TEST(LlmKernels, RmsNormSwigluGatherBias) {
     ASSERT_TRUE(kc::add_bias_rows(t, dout.get(), dt.get(), 5, hidden, nullptr).ok());  // table row 0 as bias
     for (size_t i = 0; i < gw.size(); ++i) gw[i] += table.f[i % hidden];
     EXPECT_TRUE(close_relative(dout.read(t, 5 * hidden), gw, tol_for(t)));
+
+    // A row that is not a multiple of 8 elements (the scalar path) and one over several blocks.
+    for (const int64_t h2 : {int64_t{13}, int64_t{4104}}) {
+      HostValues tab2 = random_values(t, vocab * h2, 5);
+      DevBuf dt2(tab2.stored), dout2(static_cast<size_t>(5 * h2) * 2);
+      ASSERT_TRUE(kc::embedding_gather(t, dt2.get(), dids.as<int64_t>(), dout2.get(), 5, h2, vocab, nullptr).ok());
+      std::vector<float> gw2;
+      for (int64_t id : ids)
+        for (int64_t c = 0; c < h2; ++c) gw2.push_back(id < vocab ? tab2.f[id * h2 + c] : 0.f);
+      EXPECT_TRUE(close_relative(dout2.read(t, 5 * h2), gw2, 0)) << "hidden " << h2;
+    }
+  }
+}
+
+TEST(LlmKernels, ArgmaxF32) {
+  SINTER_SKIP_WITHOUT_GPU();
+  std::mt19937_64 rng(21);
+  std::uniform_real_distribution<float> u(-30, 30);
+  for (const int64_t n : {int64_t{1}, int64_t{5}, int64_t{1023}, int64_t{128256}}) {
+    for (int rep = 0; rep < 3; ++rep) {
+      std::vector<float> x(static_cast<size_t>(n));
+      for (float& v : x) v = u(rng);
+      if (rep == 1 && n > 4) x[n / 3] = x[n - 2] = 100.f;  // a tie: the first index wins, as std::max_element
+      if (rep == 2 && n > 4) x[n - 1] = 1000.f, x[0] = std::nanf("");  // NaN never wins
+      DevBuf dx(x), dout(sizeof(int64_t));
+      cudaMemset(dout.get(), 0xFF, sizeof(int64_t));
+      ASSERT_TRUE(kc::argmax_f32(dx.as<float>(), n, dout.as<int64_t>(), nullptr).ok());
+      int64_t got = -1;
+      ASSERT_EQ(cudaMemcpy(&got, dout.get(), sizeof(int64_t), cudaMemcpyDeviceToHost), cudaSuccess);
+      int64_t want = 0;
+      for (int64_t i = 1; i < n; ++i)
+        if (x[i] > x[want] || std::isnan(x[want])) want = i;
+      EXPECT_EQ(got, want) << "n " << n << " rep " << rep;
+    }
   }
 }
 

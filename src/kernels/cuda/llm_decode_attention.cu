@@ -73,6 +73,7 @@ __global__ void __launch_bounds__(kThreads)
     for (int h = 0; h < kMaxGroup; ++h) acc[h] = 0.f;
     if (p < n) {
       const uint4* krow = reinterpret_cast<const uint4*>(kc + kv_row(kv, b, g, start + p));
+#pragma unroll 4
       for (int j = part; j < D / 8; j += kLanesPerPos) {
         const uint4 kvec = krow[j];
         const T* ke = reinterpret_cast<const T*>(&kvec);
@@ -119,8 +120,10 @@ __global__ void __launch_bounds__(kThreads)
     float acc[kMaxGroup];
 #pragma unroll
     for (int h = 0; h < kMaxGroup; ++h) acc[h] = 0.f;
-    for (int j = 0; j < n; ++j) {
-      const float v = to_f32(vc[kv_row(kv, b, g, start + j) + d]);
+    const T* vcol = vc + kv_row(kv, b, g, start) + d;
+#pragma unroll 8
+    for (int j = 0; j < n; ++j) {  // unrolled: several value loads in flight, not one per position
+      const float v = to_f32(vcol[static_cast<int64_t>(j) * D]);
 #pragma unroll
       for (int h = 0; h < kMaxGroup; ++h)
         if (h < G) acc[h] = fmaf(sc[h * chunk + j], v, acc[h]);

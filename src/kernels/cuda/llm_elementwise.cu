@@ -101,12 +101,25 @@ __global__ void add_bias_kernel(T* y, const T* bias, uint32_t m, uint32_t n) {
 
 // ---- embedding ----------------------------------------------------------------------------------
 
+// Grid (rows, column blocks): 16-byte copies when the row is a multiple of 8 elements (the decode step's first
+// kernel; one block walking the row serially was a measurable part of the step).
 template <typename T>
 __global__ void gather_kernel(const T* table, const int64_t* ids, T* out, int64_t hidden, int64_t vocab) {
+  pdl_trigger();
+  pdl_wait();
   const int64_t id = ids[blockIdx.x];
   T* o = out + blockIdx.x * hidden;
   const bool ok = id >= 0 && id < vocab;
-  for (int64_t c = threadIdx.x; c < hidden; c += blockDim.x) o[c] = ok ? table[id * hidden + c] : from_f32<T>(0.f);
+  const int64_t c0 = static_cast<int64_t>(blockIdx.y) * blockDim.x + threadIdx.x;
+  if (hidden % 8 == 0) {
+    const int64_t c = c0 * 8;
+    if (c >= hidden) return;
+    const uint4 v = ok ? *reinterpret_cast<const uint4*>(table + id * hidden + c) : make_uint4(0, 0, 0, 0);
+    *reinterpret_cast<uint4*>(o + c) = v;  // all-zero bits are 0 in f16 and bf16
+    return;
+  }
+  for (int64_t c = c0; c < hidden; c += static_cast<int64_t>(gridDim.y) * blockDim.x)
+    o[c] = ok ? table[id * hidden + c] : from_f32<T>(0.f);
 }
 
 // ---- rope + cache write ------------------------------------------------------------------------
@@ -115,7 +128,9 @@ __device__ __forceinline__ int64_t kv_row(const KvLayout& kv, int64_t b, int64_t
   return ((b * kv.hkv + h) * kv.smax + pos) * kv.d;
 }
 
-// One block per token row; threads walk (head, i) pairs of the q and k heads, then copy v.
+// Grid (token rows, item blocks); one thread per item: items 0 .. (Hq + Hkv) * D/2 - 1 are rotated (head, i)
+// pairs of q and k, the next Hkv * D copy v into its cache. (One block per row walking them serially cost a few
+// microseconds per layer in a decode step.)
 template <typename T>
 __global__ void rope_cache_kernel(KvLayout kv, const T* qkv, const T* cos, const T* sin, T* q) {
   pdl_trigger();
@@ -129,7 +144,9 @@ __global__ void rope_cache_kernel(KvLayout kv, const T* qkv, const T* cos, const
   T* kc = static_cast<T*>(kv.k_cache);
   T* vc = static_cast<T*>(kv.v_cache);
   const int64_t rot_pairs = (kv.hq + kv.hkv) * half;
-  for (int64_t p = threadIdx.x; p < rot_pairs; p += blockDim.x) {
+  const int64_t item = static_cast<int64_t>(blockIdx.y) * blockDim.x + threadIdx.x;
+  if (item < rot_pairs) {
+    const int64_t p = item;
     const int64_t h = p / half, i = p % half;
     const float c = to_f32(cos[pos * half + i]), sn = to_f32(sin[pos * half + i]);
     const float x1 = to_f32(in[h * kv.d + i]), x2 = to_f32(in[h * kv.d + i + half]);
@@ -142,12 +159,62 @@ __global__ void rope_cache_kernel(KvLayout kv, const T* qkv, const T* cos, const
       kc[base + i] = y1;
       kc[base + i + half] = y2;
     }
+    return;
   }
+  const int64_t e = item - rot_pairs;
+  if (e >= kv.hkv * kv.d) return;
   const T* vin = in + (kv.hq + kv.hkv) * kv.d;
-  for (int64_t e = threadIdx.x; e < kv.hkv * kv.d; e += blockDim.x) {
-    const int64_t h = e / kv.d, i = e % kv.d;
-    vc[kv_row(kv, b, h, pos) + i] = vin[e];
+  const int64_t h = e / kv.d, i = e % kv.d;
+  vc[kv_row(kv, b, h, pos) + i] = vin[e];
+}
+
+// ---- greedy argmax ------------------------------------------------------------------------------
+
+// One block: index of the largest of n f32 values (the first one on ties, as std::max_element; NaN never wins).
+__global__ void argmax_kernel(const float* x, int64_t n, int64_t* out) {
+  pdl_trigger();
+  pdl_wait();
+  float best = -INFINITY;
+  int64_t idx = n;
+  // 16-byte loads, several in flight (each thread still sees its indices in increasing order, so strict > keeps
+  // the first of equal values), then the scalar tail.
+  int64_t head = 0;
+  if ((reinterpret_cast<uintptr_t>(x) & 15) == 0) {
+    head = n / 4 * 4;
+    const float4* x4 = reinterpret_cast<const float4*>(x);
+#pragma unroll 4
+    for (int64_t i = threadIdx.x; i < n / 4; i += blockDim.x) {
+      const float4 v = x4[i];
+      if (v.x > best) best = v.x, idx = 4 * i;
+      if (v.y > best) best = v.y, idx = 4 * i + 1;
+      if (v.z > best) best = v.z, idx = 4 * i + 2;
+      if (v.w > best) best = v.w, idx = 4 * i + 3;
+    }
   }
+  for (int64_t i = head + threadIdx.x; i < n; i += blockDim.x) {
+    const float v = x[i];
+    if (v > best) best = v, idx = i;
+  }
+  __shared__ float sv[32];
+  __shared__ int64_t si[32];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  auto reduce = [&]() {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+      const float ov = __shfl_xor_sync(0xffffffffu, best, o);
+      const int64_t oi = __shfl_xor_sync(0xffffffffu, idx, o);
+      if (ov > best || (ov == best && oi < idx)) best = ov, idx = oi;
+    }
+  };
+  reduce();
+  if (lane == 0) sv[warp] = best, si[warp] = idx;
+  __syncthreads();
+  if (warp != 0) return;
+  const int nw = static_cast<int>(blockDim.x >> 5);
+  best = lane < nw ? sv[lane] : -INFINITY;
+  idx = lane < nw ? si[lane] : n;
+  reduce();
+  if (lane == 0) *out = idx < n ? idx : 0;
 }
 
 // ---- causal softmax (prefill) -------------------------------------------------------------------
@@ -294,12 +361,14 @@ Status add_bias_rows(DType dtype, void* y, const void* bias, int64_t m, int64_t 
 }
 
 Status embedding_gather(DType dtype, const void* table, const int64_t* ids, void* out, int64_t m, int64_t hidden,
-                        int64_t vocab, cudaStream_t stream) {
+                        int64_t vocab, cudaStream_t stream, bool pdl) {
   if (m == 0) return Status::Ok();
   return with_half(dtype, "llm embedding", [&](auto tag) {
     using T = decltype(tag);
-    gather_kernel<T><<<static_cast<unsigned>(m), 256, 0, stream>>>(static_cast<const T*>(table), ids,
-                                                                   static_cast<T*>(out), hidden, vocab);
+    const int64_t per_block = hidden % 8 == 0 ? 256 * 8 : 256 * 4;
+    const dim3 grid(static_cast<unsigned>(m), static_cast<unsigned>((hidden + per_block - 1) / per_block));
+    launch_maybe_pdl(gather_kernel<T>, grid, dim3(256), 0, stream, pdl, static_cast<const T*>(table), ids,
+                     static_cast<T*>(out), hidden, vocab);
   });
 }
 
@@ -309,10 +378,16 @@ Status rope_and_cache_write(DType dtype, const KvLayout& kv, const void* qkv, co
   if (kv.batch * kv.seq == 0) return Status::Ok();
   return with_half(dtype, "llm rope", [&](auto tag) {
     using T = decltype(tag);
-    launch_maybe_pdl(rope_cache_kernel<T>, dim3(static_cast<unsigned>(kv.batch * kv.seq)), dim3(256), 0, stream, kv.pdl,
-                     kv, static_cast<const T*>(qkv), static_cast<const T*>(cos), static_cast<const T*>(sin),
-                     static_cast<T*>(q));
+    const int64_t items = (kv.hq + kv.hkv) * (kv.d / 2) + kv.hkv * kv.d;
+    const dim3 grid(static_cast<unsigned>(kv.batch * kv.seq), static_cast<unsigned>((items + 255) / 256));
+    launch_maybe_pdl(rope_cache_kernel<T>, grid, dim3(256), 0, stream, kv.pdl, kv, static_cast<const T*>(qkv),
+                     static_cast<const T*>(cos), static_cast<const T*>(sin), static_cast<T*>(q));
   });
+}
+
+Status argmax_f32(const float* x, int64_t n, int64_t* out, cudaStream_t stream, bool pdl) {
+  if (n <= 0) return invalid_argument("llm argmax: empty input");
+  return cuda_status(launch_maybe_pdl(argmax_kernel, dim3(1), dim3(1024), 0, stream, pdl, x, n, out), "llm argmax");
 }
 
 Status causal_softmax(DType dtype, const float* scores, void* probs, int64_t heads, int64_t s, int64_t l, int64_t past,

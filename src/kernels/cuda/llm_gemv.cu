@@ -2,13 +2,16 @@
 // int4. The weights are read once with 16-byte loads, several in flight per lane, which is what bounds decode:
 // an 8B model streams its whole weight set per token.
 //
-// Block: 8 warps, each warp owns two adjacent weight rows (so the SwiGLU epilogue sees gate j and up j, which
-// the runner interleaves). x (optionally RMS-normalized, the fused RMSNormalization) is staged in shared memory
-// in T, once per block. Products accumulate in f32, except that the int4 path on f16 sums each 8 products of
-// (q - 8) * x in half2 before adding them to the f32 total (one rounding per 8 terms; see docs/llm.md).
+// Persistent grid: as many blocks of 8 warps as fit on the device at once; each warp walks row pairs (two
+// adjacent weight rows, so the SwiGLU epilogue sees gate j and up j, which the runner interleaves) strided by the
+// number of warps in the grid. x (optionally RMS-normalized, the fused RMSNormalization) is staged in shared
+// memory in T once per block, so that cost (a read of x, a reduction, block barriers) is paid a few hundred times
+// per projection rather than once per 16 rows. Products accumulate in f32, except that the int4 path on f16 sums each 8
+// products of (q - 8) * x in half2 before adding them to the f32 total (one rounding per 8 terms; see docs/llm.md).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <algorithm>
 #include <string>
 
 #include "kernels/cuda/cuda_check.h"
@@ -51,10 +54,12 @@ struct VecTraits {
   static constexpr bool kPermuteX = kKind == WeightKind::kInt4 && std::is_same_v<T, __half>;
 };
 
-// Dot of one 16-byte weight vector with its x elements (xs points at the vector's first x element in shared
-// memory), unscaled.
+// Dot of one 16-byte weight vector with its x elements, unscaled. The vector's x is kElems / 8 chunks of 8
+// elements; chunk i sits at xs + i * sub_stride in shared memory (see the staging loop: chunks are stored
+// transposed so that the 32 lanes of a warp, which read the same chunk i of 32 consecutive vectors, read 512
+// consecutive bytes: no bank conflicts; reading a vector's x contiguously made the int4 path 4-way conflicted).
 template <typename T, WeightKind kKind>
-__device__ __forceinline__ float vec_dot(const uint4& wv, const T* xs) {
+__device__ __forceinline__ float vec_dot(const uint4& wv, const T* xs, int sub_stride) {
   using V2 = typename Vec2<T>::type;
   const uint32_t words[4] = {wv.x, wv.y, wv.z, wv.w};
   float acc = 0.f;
@@ -70,22 +75,26 @@ __device__ __forceinline__ float vec_dot(const uint4& wv, const T* xs) {
     }
   } else if constexpr (kKind == WeightKind::kInt8) {
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const uint2 xv = *reinterpret_cast<const uint2*>(xs + 4 * i);
+    for (int j = 0; j < 2; ++j) {
+      // Chunk j: elements 8j .. 8j+7, i.e. words 2j and 2j+1.
+      const uint4 xv = *reinterpret_cast<const uint4*>(xs + j * sub_stride);
       const V2* x2 = reinterpret_cast<const V2*>(&xv);
-      const float2 x01 = Vec2<T>::to_float2(x2[0]), x23 = Vec2<T>::to_float2(x2[1]);
-      const uint32_t wd = words[i];
-      acc = fmaf(static_cast<float>(static_cast<int8_t>(wd & 0xFF)), x01.x, acc);
-      acc = fmaf(static_cast<float>(static_cast<int8_t>((wd >> 8) & 0xFF)), x01.y, acc);
-      acc = fmaf(static_cast<float>(static_cast<int8_t>((wd >> 16) & 0xFF)), x23.x, acc);
-      acc = fmaf(static_cast<float>(static_cast<int8_t>(wd >> 24)), x23.y, acc);
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const float2 x01 = Vec2<T>::to_float2(x2[2 * h]), x23 = Vec2<T>::to_float2(x2[2 * h + 1]);
+        const uint32_t wd = words[2 * j + h];
+        acc = fmaf(static_cast<float>(static_cast<int8_t>(wd & 0xFF)), x01.x, acc);
+        acc = fmaf(static_cast<float>(static_cast<int8_t>((wd >> 8) & 0xFF)), x01.y, acc);
+        acc = fmaf(static_cast<float>(static_cast<int8_t>((wd >> 16) & 0xFF)), x23.x, acc);
+        acc = fmaf(static_cast<float>(static_cast<int8_t>(wd >> 24)), x23.y, acc);
+      }
     }
   } else if constexpr (std::is_same_v<T, __half>) {
     // int4 on f16: 0x6400 | u is the half 1024 + u; minus 1032 gives u - 8 exactly.
     const __half2 bias = __half2half2(__ushort_as_half(0x6408));  // 1032
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
-      const uint4 xv = *reinterpret_cast<const uint4*>(xs + 8 * i);
+      const uint4 xv = *reinterpret_cast<const uint4*>(xs + i * sub_stride);
       const __half2* x2 = reinterpret_cast<const __half2*>(&xv);
       const uint32_t wd = words[i];
       __half2 part = __float2half2_rn(0.f);
@@ -102,7 +111,7 @@ __device__ __forceinline__ float vec_dot(const uint4& wv, const T* xs) {
     // int4 on bf16: through f32 (nibble i of a word is k = i of its 8 elements).
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
-      const uint4 xv = *reinterpret_cast<const uint4*>(xs + 8 * i);
+      const uint4 xv = *reinterpret_cast<const uint4*>(xs + i * sub_stride);
       const V2* x2 = reinterpret_cast<const V2*>(&xv);
       const uint32_t wd = words[i];
 #pragma unroll
@@ -143,71 +152,64 @@ __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
 
   pdl_trigger();
-  const int64_t row0 = (static_cast<int64_t>(blockIdx.x) * kWarps + warp) * kRowsPerWarp;
-  int64_t rows[kRowsPerWarp];
-#pragma unroll
-  for (int r = 0; r < kRowsPerWarp; ++r) rows[r] = row0 + r < N ? row0 + r : N - 1;
+  // Persistent grid: a few blocks per SM, each warp walking row pairs pair, pair + warps_total, ... x is staged
+  // (and normalized) once per block, not once per 16 rows.
   constexpr int kE = VT::kElems;
   const int nvec = static_cast<int>(K / kE);
   const int64_t row_bytes = kKind == WeightKind::kFloat ? K * 2 : kKind == WeightKind::kInt8 ? K : K / 2;
-  const uint4* wrow[kRowsPerWarp];
-#pragma unroll
-  for (int r = 0; r < kRowsPerWarp; ++r)
-    wrow[r] = reinterpret_cast<const uint4*>(static_cast<const char*>(a.w) + rows[r] * row_bytes);
   const int ngroups = a.group > 0 ? static_cast<int>(K / a.group) : 1;
   const int vec_per_group = a.group > 0 ? static_cast<int>(a.group / kE) : 1;
   // Group of vector v: a shift for power-of-two groups, 0 for per-channel scales, else a division.
   const bool vpg_pow2 = (vec_per_group & (vec_per_group - 1)) == 0;
   const int vpg_shift = __ffs(vec_per_group) - 1;
-  const T* scale_row[kRowsPerWarp];
-#pragma unroll
-  for (int r = 0; r < kRowsPerWarp; ++r)
-    scale_row[r] = static_cast<const T*>(a.scales) + (a.scales ? rows[r] * ngroups : 0);
-
-  float acc[kMaxM][kRowsPerWarp];
-#pragma unroll
-  for (int m = 0; m < kMaxM; ++m)
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = 0.f;
+  const int64_t npairs = (N + kRowsPerWarp - 1) / kRowsPerWarp;
+  const int64_t warps_total = static_cast<int64_t>(gridDim.x) * kWarps;
 
   // Scales are loaded together with their weights (a scale load issued only when its vector is consumed
   // would put one dependent memory latency on every vector).
-  auto load_scale = [&](int v, int r) -> float {
+  auto load_scale = [&](const T* srow, int v) -> float {
     if constexpr (kKind == WeightKind::kFloat) {
       return 1.f;
     } else {
       const int g = ngroups == 1 ? 0 : vpg_pow2 ? v >> vpg_shift : v / vec_per_group;
-      return to_f32(scale_row[r][g]);
+      return to_f32(srow[g]);
     }
   };
-  auto consume = [&](const uint4& wv, int v, int r, float scale) {
+  struct Pair {
+    int64_t row0;
+    int64_t rows[kRowsPerWarp];
+    const uint4* wrow[kRowsPerWarp];
+    const T* srow[kRowsPerWarp];
+  };
+  auto make_pair = [&](int64_t pair) {
+    Pair p;
+    p.row0 = pair * kRowsPerWarp;
 #pragma unroll
-    for (int m = 0; m < kMaxM; ++m) {
-      if (m >= M) break;
-      const float d = vec_dot<T, kKind>(wv, xs + m * K + static_cast<int64_t>(v) * kE);
-      if constexpr (kKind == WeightKind::kFloat)
-        acc[m][r] += d;
-      else
-        acc[m][r] = fmaf(d, scale, acc[m][r]);
+    for (int r = 0; r < kRowsPerWarp; ++r) {
+      p.rows[r] = p.row0 + r < N ? p.row0 + r : N - 1;
+      p.wrow[r] = reinterpret_cast<const uint4*>(static_cast<const char*>(a.w) + p.rows[r] * row_bytes);
+      p.srow[r] = static_cast<const T*>(a.scales) + (a.scales ? p.rows[r] * ngroups : 0);
     }
+    return p;
   };
 
   // The weights do not depend on the previous kernel: with programmatic dependent launch this block may start
-  // while that kernel finishes, so the first batch of weights (and scales) is loaded before waiting for it.
-  int v = lane;
-  const bool live = row0 < N;
-  const bool prefetched = live && v + 32 * (kUnroll - 1) < nvec;
+  // while that kernel finishes, so the first batch of the warp's first pair is loaded before waiting for it.
+  int64_t pair = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
+  const bool live = pair < npairs;
+  const bool prefetched = live && lane + 32 * (kUnroll - 1) < nvec;
   uint4 pre[kRowsPerWarp][kUnroll];
   float pre_scale[kRowsPerWarp][kUnroll];
   if (prefetched) {
+    const Pair p = make_pair(pair);
 #pragma unroll
     for (int r = 0; r < kRowsPerWarp; ++r)
 #pragma unroll
-      for (int u = 0; u < kUnroll; ++u) pre[r][u] = __ldcs(wrow[r] + v + 32 * u);
+      for (int u = 0; u < kUnroll; ++u) pre[r][u] = __ldcs(p.wrow[r] + lane + 32 * u);
 #pragma unroll
     for (int r = 0; r < kRowsPerWarp; ++r)
 #pragma unroll
-      for (int u = 0; u < kUnroll; ++u) pre_scale[r][u] = load_scale(v + 32 * u, r);
+      for (int u = 0; u < kUnroll; ++u) pre_scale[r][u] = load_scale(p.srow[r], lane + 32 * u);
   }
   pdl_wait();
 
@@ -250,85 +252,114 @@ __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
         const T val = gamma ? from_f32<T>(to_f32(e[i]) * inv_rms[m] * to_f32(g[i])) : e[i];
         out[VT::kPermuteX ? int4_f16_position(i) : i] = val;
       }
-      *reinterpret_cast<uint4*>(xs + m * K + c * 8) = *reinterpret_cast<const uint4*>(out);
+      // Chunk c = vector c / S, chunk c % S of it (S = kElems / 8) goes to slot (c % S) * nvec + c / S.
+      constexpr int kS = VT::kElems / 8;
+      const int64_t slot = (c % kS) * nvec + c / kS;
+      *reinterpret_cast<uint4*>(xs + m * K + slot * 8) = *reinterpret_cast<const uint4*>(out);
     }
   __syncthreads();
-
   if (!live) return;
-  if (prefetched) {
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) consume(pre[r][u], v + 32 * u, r, pre_scale[r][u]);
-    v += 32 * kUnroll;
-  }
-  for (; v + 32 * (kUnroll - 1) < nvec; v += 32 * kUnroll) {
-    uint4 wv[kRowsPerWarp][kUnroll];
-    float sc[kRowsPerWarp][kUnroll];
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) wv[r][u] = __ldcs(wrow[r] + v + 32 * u);  // streamed: read once
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) sc[r][u] = load_scale(v + 32 * u, r);
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) consume(wv[r][u], v + 32 * u, r, sc[r][u]);
-  }
-  for (; v < nvec; v += 32) {
-    uint4 wv[kRowsPerWarp];
-    float sc[kRowsPerWarp];
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) wv[r] = __ldcs(wrow[r] + v);
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) sc[r] = load_scale(v, r);
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) consume(wv[r], v, r, sc[r]);
-  }
 
-#pragma unroll
-  for (int m = 0; m < kMaxM; ++m)
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = warp_sum(acc[m][r]);
-  if (lane != 0) return;
   const T* bias = static_cast<const T*>(a.bias);
   const T* res = static_cast<const T*>(a.residual);
+  // One row pair: dot products over K, then the epilogue. kPre: the first batch is in pre/pre_scale (the first
+  // pair only; a separate instantiation so the prefetch registers are dead in the loop over later pairs).
+  auto do_pair = [&]<bool kPre>(const Pair& p) {
+    float acc[kMaxM][kRowsPerWarp];
 #pragma unroll
-  for (int m = 0; m < kMaxM; ++m) {
-    if (m >= M) break;
-    float val[kRowsPerWarp];
+    for (int m = 0; m < kMaxM; ++m)
 #pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) {
-      val[r] = round_t<T>(acc[m][r]);
-      if (bias) val[r] = round_t<T>(val[r] + to_f32(bias[rows[r]]));
-    }
-    if (a.swiglu) {
-      // silu(g) * u with each step rounded to T, as the unfused SwiGLU node computes it.
-      const float g = val[0], u = val[1];
-      const float sig = round_t<T>(1.f / round_t<T>(1.f + round_t<T>(__expf(-g))));
-      const float h = round_t<T>(round_t<T>(g * sig) * u);
-      const int64_t j = m * (N / 2) + row0 / 2;
-      if (a.out_f32)
-        static_cast<float*>(a.y)[j] = h;
-      else
-        static_cast<T*>(a.y)[j] = from_f32<T>(h);
-      continue;
-    }
+      for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = 0.f;
+    auto consume = [&](const uint4& wv, int v, int r, float scale) {
 #pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) {
-      if (row0 + r >= N) break;
-      const int64_t j = m * N + row0 + r;
-      float out = val[r];
-      if (res) out = round_t<T>(out + to_f32(res[j]));
-      if (a.out_f32)
-        static_cast<float*>(a.y)[j] = out;
-      else
-        static_cast<T*>(a.y)[j] = from_f32<T>(out);
+      for (int m = 0; m < kMaxM; ++m) {
+        if (m >= M) break;
+        const float d = vec_dot<T, kKind>(wv, xs + m * K + static_cast<int64_t>(v) * 8, nvec * 8);
+        if constexpr (kKind == WeightKind::kFloat)
+          acc[m][r] += d;
+        else
+          acc[m][r] = fmaf(d, scale, acc[m][r]);
+      }
+    };
+    int v = lane;
+    if constexpr (kPre) {
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r)
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) consume(pre[r][u], v + 32 * u, r, pre_scale[r][u]);
+      v += 32 * kUnroll;
     }
-  }
+    for (; v + 32 * (kUnroll - 1) < nvec; v += 32 * kUnroll) {
+      uint4 wv[kRowsPerWarp][kUnroll];
+      float sc[kRowsPerWarp][kUnroll];
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r)
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) wv[r][u] = __ldcs(p.wrow[r] + v + 32 * u);  // streamed: read once
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r)
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) sc[r][u] = load_scale(p.srow[r], v + 32 * u);
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r)
+#pragma unroll
+        for (int u = 0; u < kUnroll; ++u) consume(wv[r][u], v + 32 * u, r, sc[r][u]);
+    }
+    for (; v < nvec; v += 32) {
+      uint4 wv[kRowsPerWarp];
+      float sc[kRowsPerWarp];
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) wv[r] = __ldcs(p.wrow[r] + v);
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) sc[r] = load_scale(p.srow[r], v);
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) consume(wv[r], v, r, sc[r]);
+    }
+
+#pragma unroll
+    for (int m = 0; m < kMaxM; ++m)
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = warp_sum(acc[m][r]);
+    if (lane != 0) return;
+#pragma unroll
+    for (int m = 0; m < kMaxM; ++m) {
+      if (m >= M) break;
+      float val[kRowsPerWarp];
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) {
+        val[r] = round_t<T>(acc[m][r]);
+        if (bias) val[r] = round_t<T>(val[r] + to_f32(bias[p.rows[r]]));
+      }
+      if (a.swiglu) {
+        // silu(g) * u with each step rounded to T, as the unfused SwiGLU node computes it.
+        const float g = val[0], u = val[1];
+        const float sig = round_t<T>(1.f / round_t<T>(1.f + round_t<T>(__expf(-g))));
+        const float h = round_t<T>(round_t<T>(g * sig) * u);
+        const int64_t j = m * (N / 2) + p.row0 / 2;
+        if (a.out_f32)
+          static_cast<float*>(a.y)[j] = h;
+        else
+          static_cast<T*>(a.y)[j] = from_f32<T>(h);
+        continue;
+      }
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) {
+        if (p.row0 + r >= N) break;
+        const int64_t j = m * N + p.row0 + r;
+        float out = val[r];
+        if (res) out = round_t<T>(out + to_f32(res[j]));
+        if (a.out_f32)
+          static_cast<float*>(a.y)[j] = out;
+        else
+          static_cast<T*>(a.y)[j] = from_f32<T>(out);
+      }
+    }
+  };
+  if (prefetched)
+    do_pair.template operator()<true>(make_pair(pair));
+  else
+    do_pair.template operator()<false>(make_pair(pair));
+  for (pair += warps_total; pair < npairs; pair += warps_total) do_pair.template operator()<false>(make_pair(pair));
 }
 
 template <typename T, WeightKind kKind, int kMaxM>
@@ -340,7 +371,33 @@ Status launch_m(const GemvArgs& a, cudaStream_t stream) {
         cudaFuncSetAttribute(gemv_kernel<T, kKind, kMaxM>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024));
     attr_set = true;
   }
-  const int64_t blocks = (a.n + kRowsPerBlock - 1) / kRowsPerBlock;
+  // Persistent grid: as many blocks as fit on the device at once (each stages x once), never more than there
+  // are row tiles.
+  static int sms = 0;
+  if (sms == 0) {
+    int dev = 0;
+    SINTER_CUDA_RETURN_IF_ERROR(cudaGetDevice(&dev));
+    SINTER_CUDA_RETURN_IF_ERROR(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  }
+  // Blocks per SM by shared-memory size, asked once per size (the eager first decode step sees every size
+  // before a capture does).
+  static size_t occ_smem[8] = {};
+  static int occ_blocks[8] = {};
+  int per_sm = 0;
+  for (int i = 0; i < 8 && occ_blocks[i] > 0; ++i)
+    if (occ_smem[i] == smem) per_sm = occ_blocks[i];
+  if (per_sm == 0) {
+    SINTER_CUDA_RETURN_IF_ERROR(
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv_kernel<T, kKind, kMaxM>, kThreads, smem));
+    per_sm = std::max(per_sm, 1);
+    for (int i = 0; i < 8; ++i)
+      if (occ_blocks[i] == 0) {
+        occ_smem[i] = smem, occ_blocks[i] = per_sm;
+        break;
+      }
+  }
+  const int64_t tiles = (a.n + kRowsPerBlock - 1) / kRowsPerBlock;
+  const int64_t blocks = std::min<int64_t>(tiles, static_cast<int64_t>(per_sm) * sms);
   SINTER_CUDA_RETURN_IF_ERROR(launch_maybe_pdl(gemv_kernel<T, kKind, kMaxM>, dim3(static_cast<unsigned>(blocks)),
                                                dim3(kThreads), smem, stream, a.pdl, a));
   return Status::Ok();

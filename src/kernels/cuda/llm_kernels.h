@@ -67,9 +67,14 @@ Status swiglu_interleaved(DType dtype, const void* gu, void* h, int64_t m, int64
 // y[m, :] += bias (the prefill GEMMs' bias epilogue).
 Status add_bias_rows(DType dtype, void* y, const void* bias, int64_t m, int64_t n, cudaStream_t stream);
 
-// out[m, :] = table[ids[m], :] (ids int64 on the device; an id outside [0, vocab) gives zeros).
+// out[m, :] = table[ids[m], :] (ids int64 on the device; an id outside [0, vocab) gives zeros). pdl as in
+// GemvArgs::pdl.
 Status embedding_gather(DType dtype, const void* table, const int64_t* ids, void* out, int64_t m, int64_t hidden,
-                        int64_t vocab, cudaStream_t stream);
+                        int64_t vocab, cudaStream_t stream, bool pdl = false);
+
+// *out = index of the largest of x[0 .. n) (the first on ties; NaN never wins), on the device: greedy decoding
+// copies one integer back per step instead of the logits. pdl as in GemvArgs::pdl.
+Status argmax_f32(const float* x, int64_t n, int64_t* out, cudaStream_t stream, bool pdl = false);
 
 // Where the new tokens go and what the attention sees. Sequence b's S new tokens sit at rows b*S .. b*S+S-1
 // of the activations and at cache positions past_len[b] + s (past_len int64 on the device, so a captured

@@ -49,10 +49,12 @@ size_t DeviceLinear::bytes() const {
 CudaLlmModel::~CudaLlmModel() {
   if (stream_) cudaStreamSynchronize(stream_);
   if (decode_graph_) cudaGraphExecDestroy(decode_graph_);
+  if (decode_greedy_graph_) cudaGraphExecDestroy(decode_greedy_graph_);
   if (cublas_) cublasDestroy(cublas_);
   for (void* p : allocations_) cudaFree(p);
   if (logits_host_) cudaFreeHost(logits_host_);
   if (step_host_) cudaFreeHost(step_host_);
+  if (greedy_host_) cudaFreeHost(greedy_host_);
   if (stream_) cudaStreamDestroy(stream_);
 }
 
@@ -116,6 +118,10 @@ Status CudaLlmModel::init_buffers() {
   logits_host_ = static_cast<float*>(p);
   SINTER_CUDA_RETURN_IF_ERROR(cudaMallocHost(&p, static_cast<size_t>(P + 1) * sizeof(int64_t)));
   step_host_ = static_cast<int64_t*>(p);
+  SINTER_RETURN_IF_ERROR(alloc(&p, sizeof(int64_t)));
+  greedy_dev_ = static_cast<int64_t*>(p);
+  SINTER_CUDA_RETURN_IF_ERROR(cudaMallocHost(&p, sizeof(int64_t)));
+  greedy_host_ = static_cast<int64_t*>(p);
   // KV caches [1, Hkv, Smax, D], zeroed.
   layers_.resize(static_cast<size_t>(c.num_layers));
   const size_t cache_bytes = static_cast<size_t>(c.num_kv_heads * c.max_seq_len * c.head_dim) * elem(t);
@@ -387,7 +393,7 @@ static kc::GemvArgs gemv_args(DType t, const DeviceLinear& lin, const void* x, v
   return a;
 }
 
-Status CudaLlmModel::enqueue_decode() {
+Status CudaLlmModel::enqueue_decode(bool greedy) {
   const LlmPlanConfig& c = cfg_;
   const DType t = c.dtype;
   const float eps = static_cast<float>(c.rms_eps);
@@ -418,20 +424,23 @@ Status CudaLlmModel::enqueue_decode() {
   kc::GemvArgs a = gemv_args(t, lm_head_, resid_, logits_dev_);
   a.norm_gamma = final_norm_, a.norm_eps = eps, a.out_f32 = true;
   a.pdl = use_pdl;
-  return kc::gemv(a, stream_);
+  SINTER_RETURN_IF_ERROR(kc::gemv(a, stream_));
+  if (greedy) SINTER_RETURN_IF_ERROR(kc::argmax_f32(logits_dev_, c.vocab, greedy_dev_, stream_, use_pdl));
+  return Status::Ok();
 }
 
-Status CudaLlmModel::run_decode() {
+Status CudaLlmModel::run_decode(bool greedy) {
   SINTER_CUDA_RETURN_IF_ERROR(
       cudaMemcpyAsync(step_dev_, step_host_, 2 * sizeof(int64_t), cudaMemcpyHostToDevice, stream_));
+  cudaGraphExec_t& exec = greedy ? decode_greedy_graph_ : decode_graph_;
   if (!use_graphs || decode_steps_eager_ == 0) {
     // The first step runs eagerly (one-time kernel attributes are set outside any capture).
-    SINTER_RETURN_IF_ERROR(enqueue_decode());
+    SINTER_RETURN_IF_ERROR(enqueue_decode(greedy));
     ++decode_steps_eager_;
   } else {
-    if (!decode_graph_) {
+    if (!exec) {
       SINTER_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
-      Status st = enqueue_decode();
+      Status st = enqueue_decode(greedy);
       cudaGraph_t graph = nullptr;
       const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
       if (!st.ok()) {
@@ -439,14 +448,18 @@ Status CudaLlmModel::run_decode() {
         return st;
       }
       SINTER_CUDA_RETURN_IF_ERROR(end);
-      const cudaError_t inst = cudaGraphInstantiate(&decode_graph_, graph, 0);
+      const cudaError_t inst = cudaGraphInstantiate(&exec, graph, 0);
       cudaGraphDestroy(graph);
       SINTER_CUDA_RETURN_IF_ERROR(inst);
     }
-    SINTER_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(decode_graph_, stream_));
+    SINTER_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(exec, stream_));
   }
-  SINTER_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(
-      logits_host_, logits_dev_, static_cast<size_t>(cfg_.vocab) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
+  if (greedy)
+    SINTER_CUDA_RETURN_IF_ERROR(
+        cudaMemcpyAsync(greedy_host_, greedy_dev_, sizeof(int64_t), cudaMemcpyDeviceToHost, stream_));
+  else
+    SINTER_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(
+        logits_host_, logits_dev_, static_cast<size_t>(cfg_.vocab) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
   return sinter::cuda::cuda_status(cudaStreamSynchronize(stream_), "CUDA LLM decode step");
 }
 
@@ -525,7 +538,7 @@ Status CudaLlmModel::run_prefill(std::span<const int64_t> ids, int64_t past_len)
   return sinter::cuda::cuda_status(cudaStreamSynchronize(stream_), "CUDA LLM prefill");
 }
 
-Result<std::span<const float>> CudaLlmModel::forward(std::span<const int64_t> ids, int64_t past_len) {
+Status CudaLlmModel::check_step(std::span<const int64_t> ids, int64_t past_len) const {
   const int64_t S = static_cast<int64_t>(ids.size());
   if (S == 0) return invalid_argument("forward: no new tokens");
   if (past_len != cached_)
@@ -538,11 +551,29 @@ Result<std::span<const float>> CudaLlmModel::forward(std::span<const int64_t> id
     if (id < 0 || id >= cfg_.vocab)
       return out_of_range("forward: token id " + std::to_string(id) + " is outside the vocabulary of " +
                           std::to_string(cfg_.vocab));
+  return Status::Ok();
+}
+
+Result<int64_t> CudaLlmModel::decode_greedy(int64_t id, int64_t past_len) {
+  SINTER_RETURN_IF_ERROR(check_step(std::span<const int64_t>(&id, 1), past_len));
+  const auto t0 = std::chrono::steady_clock::now();
+  step_host_[0] = past_len;
+  step_host_[1] = id;
+  SINTER_RETURN_IF_ERROR(run_decode(true));
+  timing_.decode_s += seconds_since(t0);
+  ++timing_.decode_steps;
+  cached_ = past_len + 1;
+  return *greedy_host_;
+}
+
+Result<std::span<const float>> CudaLlmModel::forward(std::span<const int64_t> ids, int64_t past_len) {
+  const int64_t S = static_cast<int64_t>(ids.size());
+  SINTER_RETURN_IF_ERROR(check_step(ids, past_len));
   const auto t0 = std::chrono::steady_clock::now();
   if (S == 1) {
     step_host_[0] = past_len;
     step_host_[1] = ids[0];
-    SINTER_RETURN_IF_ERROR(run_decode());
+    SINTER_RETURN_IF_ERROR(run_decode(false));
     timing_.decode_s += seconds_since(t0);
     ++timing_.decode_steps;
   } else {

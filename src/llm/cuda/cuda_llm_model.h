@@ -66,6 +66,9 @@ class CudaLlmModel {
 
   // LlmRunner::forward's contract; the returned span (the last token's f32 logits) lives until the next call.
   Result<std::span<const float>> forward(std::span<const int64_t> ids, int64_t past_len);
+  // Greedy decoding of one token: forward({id}, past_len) followed by an argmax over the logits on the device,
+  // so only the chosen id comes back to the host (not the vocab-sized logits). Same checks as forward().
+  Result<int64_t> decode_greedy(int64_t id, int64_t past_len);
   void reset() { cached_ = 0; }
   int64_t cached() const { return cached_; }
 
@@ -83,8 +86,9 @@ class CudaLlmModel {
   Status init_buffers();
   Status alloc(void** p, size_t bytes);
   Status fit_gemv(DeviceLinear* lin);
-  Status enqueue_decode();
-  Status run_decode();
+  Status check_step(std::span<const int64_t> ids, int64_t past_len) const;
+  Status enqueue_decode(bool greedy);
+  Status run_decode(bool greedy);
   Status run_prefill(std::span<const int64_t> ids, int64_t past_len);
   Status gemm(const DeviceLinear& lin, const void* x, int64_t m, void* y, bool accumulate);
   sinter::cuda::llm::KvLayout kv_layout(const DeviceLayer& layer, int64_t seq) const;
@@ -94,7 +98,8 @@ class CudaLlmModel {
   std::vector<void*> allocations_;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
-  cudaGraphExec_t decode_graph_ = nullptr;
+  cudaGraphExec_t decode_graph_ = nullptr;         // one decode step, logits in logits_dev_
+  cudaGraphExec_t decode_greedy_graph_ = nullptr;  // the same step plus the argmax into greedy_dev_
   int64_t decode_steps_eager_ = 0;
 
   void* embed_ = nullptr;
@@ -117,9 +122,11 @@ class CudaLlmModel {
   void* dequant_ = nullptr;
   void* attn_partial_ = nullptr;
   float* logits_dev_ = nullptr;
-  float* logits_host_ = nullptr;  // pinned
-  int64_t* step_dev_ = nullptr;   // [0] past_len, [1..] ids
-  int64_t* step_host_ = nullptr;  // pinned staging of the same
+  float* logits_host_ = nullptr;    // pinned
+  int64_t* step_dev_ = nullptr;     // [0] past_len, [1..] ids
+  int64_t* step_host_ = nullptr;    // pinned staging of the same
+  int64_t* greedy_dev_ = nullptr;   // argmax of the logits (decode_greedy)
+  int64_t* greedy_host_ = nullptr;  // pinned
   int64_t cached_ = 0;
   CudaLlmTiming timing_;
 };
