@@ -31,7 +31,7 @@ bool is_shape_slot(std::string_view op, size_t i) {
 
 bool is_integer(DType t) { return t == DType::kInt64 || t == DType::kInt32; }
 
-// Turns integer graph inputs whose every use is a shape slot into constants holding the case's values, and
+// Turns graph inputs whose every use is a shape slot (integers; also Resize's float scales) into constants holding the case's values, and
 // drops them from `inputs`.
 ir::Graph bind_shape_inputs(const ir::Graph& graph, runtime::TensorMap& inputs) {
   ir::Graph g = graph.clone();
@@ -40,12 +40,15 @@ ir::Graph bind_shape_inputs(const ir::Graph& graph, runtime::TensorMap& inputs) 
   for (ir::ValueId v : g.inputs()) {
     ir::Value& val = g.value(v);
     auto it = inputs.find(val.name);
-    bool shape_only = !val.constant && it != inputs.end() && is_integer(val.dtype) && !g.is_graph_output(v) &&
-                      !users[static_cast<size_t>(v)].empty();
+    bool shape_only =
+        !val.constant && it != inputs.end() && !g.is_graph_output(v) && !users[static_cast<size_t>(v)].empty();
     for (ir::NodeId n : shape_only ? users[static_cast<size_t>(v)] : std::vector<ir::NodeId>{}) {
       const ir::Node& node = g.node(n);
+      const std::string_view op = ir::op_name(node.op);
+      // Integer operands, and Resize's float roi/scales (they too decide the output shape).
+      const bool typed = is_integer(val.dtype) || (op == "Resize" && dtype_is_float(val.dtype));
       for (size_t i = 0; i < node.inputs.size(); ++i)
-        if (node.inputs[i] == v && !is_shape_slot(ir::op_name(node.op), i)) shape_only = false;
+        if (node.inputs[i] == v && !(typed && is_shape_slot(op, i))) shape_only = false;
     }
     if (!shape_only) {
       kept.push_back(v);

@@ -389,6 +389,18 @@ Status castlike_can_implement(const ir::Node& node, const std::vector<TensorDesc
   return Status::Ok();
 }
 
+// Cast to or from the fp8 and packed sub-byte types runs the CastLike kernels (the target type is the
+// output's; `saturate` is read the same way). Plain numeric casts stay with cuda.cast.
+Status cast_ext_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
+                              const std::vector<TensorDesc>& outputs) {
+  if (inputs.size() != 1 || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 1 input");
+  const DType from = inputs[0].dtype, to = outputs[0].dtype;
+  if (!(is_fp8(from) || is_fp8(to) || is_sub_byte(from) || is_sub_byte(to)))
+    return unimplemented(node_where(node) + ": cuda.cast_ext handles fp8 and packed sub-byte types only");
+  std::vector<TensorDesc> like = {inputs[0], outputs[0]};
+  return castlike_can_implement(node, like, outputs);
+}
+
 Status castlike_enqueue(const ir::Node& node, const LaunchContext& ctx, const std::vector<DeviceTensor>& inputs,
                         std::vector<DeviceTensor>& outputs) {
   const int64_t n = inputs[0].numel();
@@ -506,6 +518,7 @@ void register_ext_unary() {
   register_function_tactic(ir::OpKind::kIsNaN, "cuda.ext_classify", classify_can_implement, classify_enqueue);
   register_function_tactic(ir::OpKind::kIsInf, "cuda.ext_classify", classify_can_implement, classify_enqueue);
   register_function_tactic(ir::OpKind::kCastLike, "cuda.castlike", castlike_can_implement, castlike_enqueue);
+  register_function_tactic(ir::OpKind::kCast, "cuda.cast_ext", cast_ext_can_implement, castlike_enqueue);
   register_function_tactic(ir::OpKind::kBitCast, "cuda.bitcast", bitcast_can_implement, bitcast_enqueue);
   register_function_tactic(ir::OpKind::kSize, "cuda.size", size_can_implement, size_enqueue);
 }

@@ -52,7 +52,11 @@ Result<HostTensor> cast_tensor(const HostTensor& x, DType to, const CastOptions&
   const int64_t n = x.numel();
   // Integer -> integer of 8 bits or more keeps the low bits (modular, as numpy and C++ conversions
   // do); HostTensor::cast clamps, which is the choice for float sources only.
-  if (dtype_in(x.dtype(), int_dtypes()) && dtype_in(to, int_dtypes())) {
+  // The packed int4/uint4/int2/uint2 sources too: int4 -2 -> uint8 is 254, as numpy's astype gives.
+  const DType from = x.dtype();
+  const bool packed_int_source =
+      from == DType::kInt4 || from == DType::kUInt4 || from == DType::kInt2 || from == DType::kUInt2;
+  if ((dtype_in(from, int_dtypes()) || packed_int_source) && dtype_in(to, int_dtypes())) {
     dispatch_int(to, [&](auto zero) {
       using T = decltype(zero);
       for (int64_t i = 0; i < n; ++i) out.data<T>()[i] = static_cast<T>(x.get_as_int64(i));
