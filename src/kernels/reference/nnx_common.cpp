@@ -56,6 +56,26 @@ Result<Reduction> parse_reduction(const std::string& name) {
   return invalid_argument("reduction '" + name + "' is not one of none, add, mul, max, min");
 }
 
+namespace {
+// a (the destination) combined with b under r; kNone keeps a (the caller copies instead).
+template <typename T>
+T combine(Reduction r, T a, T b) {
+  switch (r) {
+    case Reduction::kAdd:
+      return a + b;
+    case Reduction::kMul:
+      return a * b;
+    case Reduction::kMax:
+      return std::max(a, b);
+    case Reduction::kMin:
+      return std::min(a, b);
+    case Reduction::kNone:
+      break;
+  }
+  return a;
+}
+}  // namespace
+
 void reduce_element(Reduction r, const HostTensor& src, int64_t src_i, HostTensor& dst, int64_t dst_i, size_t bytes) {
   if (r == Reduction::kNone) {
     copy_element(src, src_i, dst, dst_i, bytes);
@@ -63,45 +83,11 @@ void reduce_element(Reduction r, const HostTensor& src, int64_t src_i, HostTenso
   }
   const DType t = dst.dtype();
   if (dtype_is_float(t)) {
-    const double a = dst.get_as_double(dst_i), b = src.get_as_double(src_i);
-    double v = a;
-    switch (r) {
-      case Reduction::kAdd:
-        v = a + b;
-        break;
-      case Reduction::kMul:
-        v = a * b;
-        break;
-      case Reduction::kMax:
-        v = std::max(a, b);
-        break;
-      case Reduction::kMin:
-        v = std::min(a, b);
-        break;
-      case Reduction::kNone:
-        break;
-    }
-    dst.set_from_double(dst_i, v);
+    dst.set_from_double(dst_i, combine(r, dst.get_as_double(dst_i), src.get_as_double(src_i)));
     return;
   }
   const int64_t a = dst.get_as_int64(dst_i), b = src.get_as_int64(src_i);
-  int64_t v = a;
-  switch (r) {
-    case Reduction::kAdd:
-      v = a + b;
-      break;
-    case Reduction::kMul:
-      v = a * b;
-      break;
-    case Reduction::kMax:
-      v = std::max(a, b);
-      break;
-    case Reduction::kMin:
-      v = std::min(a, b);
-      break;
-    case Reduction::kNone:
-      break;
-  }
+  int64_t v = combine(r, a, b);
   if (t == DType::kBool) v = v != 0 ? 1 : 0;
   if (t == DType::kUInt64 && (r == Reduction::kMax || r == Reduction::kMin)) {
     // Compare as unsigned: the int64 view of large u64 values is negative.
