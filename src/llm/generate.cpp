@@ -37,6 +37,7 @@ Result<GenerateResult> generate(LlmRunner& runner, const LlmPlan& plan, const st
   r.prompt_ids = prompt_ids;
   runner.reset();
   Sampler sampler(options.sampling);
+  const bool greedy = options.sampling.temperature <= 0.0;  // the runner may pick on the device
   StreamDecoder decoder(plan.tokenizer(), /*skip_special_tokens=*/true);
   const int64_t budget = std::min<int64_t>(options.max_tokens, c.max_seq_len - static_cast<int64_t>(prompt_ids.size()));
   size_t emitted = 0;
@@ -51,12 +52,17 @@ Result<GenerateResult> generate(LlmRunner& runner, const LlmPlan& plan, const st
   int64_t past = 0;
   r.finish_reason = "length";
   for (int64_t n = 0; n < budget; ++n) {
-    SINTER_ASSIGN_OR_RETURN(std::vector<float> logits, runner.forward(step, past));
+    int32_t id = 0;
+    if (greedy) {
+      SINTER_ASSIGN_OR_RETURN(id, runner.forward_greedy(step, past));
+    } else {
+      SINTER_ASSIGN_OR_RETURN(std::vector<float> logits, runner.forward(step, past));
+      id = sampler.sample(logits);
+    }
     past += static_cast<int64_t>(step.size());
-    const int32_t id = sampler.sample(logits);
     if (n == 0) first_token = Clock::now();
     r.ids.push_back(id);
-    if (std::find(c.eos_ids.begin(), c.eos_ids.end(), id) != c.eos_ids.end()) {
+    if (!options.ignore_eos && std::find(c.eos_ids.begin(), c.eos_ids.end(), id) != c.eos_ids.end()) {
       r.finish_reason = "eos";
       break;
     }

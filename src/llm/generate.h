@@ -18,6 +18,7 @@ struct GenerateOptions {
   int64_t max_tokens = 128;  // new tokens at most (also bounded by the plan's max_seq_len)
   SamplingParams sampling;
   std::vector<std::string> stop;  // stop strings: the text ends before the first one found
+  bool ignore_eos = false;        // keep going past EOS ids (benchmarks: always max_tokens steps)
 };
 
 struct GenerateResult {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -203,11 +204,18 @@ class WeightMaker {
     const WeightRecipe& r = it->second;
     if (r.layer >= 0 && r.layer != last_layer_ && progress_) {
       last_layer_ = r.layer;
-      progress_("  layer " + std::to_string(r.layer + 1) + "/" + std::to_string(layers_));
+      // Tensors and bytes handed to the writer so far, and the rate since the first weight.
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      char rate[96];
+      std::snprintf(rate, sizeof rate, " (tensor %zu of %zu, %.0f MB, %.0f MB/s)", made_ + 1, recipes_.size(),
+                    static_cast<double>(bytes_) / 1e6, secs > 0 ? static_cast<double>(bytes_) / 1e6 / secs : 0.0);
+      progress_("  layer " + std::to_string(r.layer + 1) + "/" + std::to_string(layers_) + rate);
     }
     SINTER_ASSIGN_OR_RETURN(HostTensor src, st_.tensor(r.source));
     HostTensor made = make_from(r, src);
     release_pages(src);
+    ++made_;
+    bytes_ += made.nbytes();
     return made;
   }
 
@@ -244,6 +252,9 @@ class WeightMaker {
   const std::function<void(std::string_view)>& progress_;
   int64_t last_layer_ = -1;
   std::map<std::string, HostTensor> pending_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  size_t made_ = 0;
+  size_t bytes_ = 0;
 };
 
 }  // namespace

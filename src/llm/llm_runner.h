@@ -22,6 +22,10 @@ class LlmRunner {
   // has cached (0 after reset); past_len + S > max_seq_len, S == 0 or an id outside the vocabulary is an
   // error naming the value.
   virtual Result<std::vector<float>> forward(std::span<const int64_t> ids, int64_t past_len) = 0;
+  // Like forward, but returns only the greedy choice: the id of the largest logit (the lowest id on ties; NaN
+  // never wins), as Sampler picks at temperature 0. Backends override it to pick on the device and copy one id
+  // back instead of the logits (generate() calls it for greedy decoding).
+  virtual Result<int32_t> forward_greedy(std::span<const int64_t> ids, int64_t past_len);
   // Forgets the cached tokens (the next forward starts at past_len 0).
   virtual void reset() = 0;
 };

@@ -1,6 +1,10 @@
 // Patterns, normalizers and pre-tokenizers of tokenizer.json.
+#include <utf8proc.h>
+
 #include <array>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "llm/tokenizer_steps.h"
 #include "llm/unicode.h"
@@ -57,6 +61,35 @@ class ReplaceNormalizer : public NormalizerStep {
   std::string content_;
 };
 
+// Unicode normalization forms (NFC, NFD, NFKC, NFKD) through utf8proc, the same tables as the `tokenizers`
+// library's Rust crate up to the Unicode version each was built with. Input that is not valid UTF-8 cannot
+// occur (the tokenizer repairs its input first); should utf8proc refuse anyway, the text is left as it is.
+class UnicodeNormalizer : public NormalizerStep {
+ public:
+  explicit UnicodeNormalizer(utf8proc_option_t options) : options_(options) {}
+  void apply(std::string& text) const override {
+    if (text.empty()) return;
+    utf8proc_uint8_t* mapped = nullptr;
+    const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                            static_cast<utf8proc_ssize_t>(text.size()), &mapped, options_);
+    if (n >= 0 && mapped) text.assign(reinterpret_cast<const char*>(mapped), static_cast<size_t>(n));
+    std::free(mapped);
+  }
+
+ private:
+  utf8proc_option_t options_;
+};
+
+// The utf8proc options of a normalization form, or nullopt for another name.
+std::optional<utf8proc_option_t> unicode_form(const std::string& type) {
+  const int stable = UTF8PROC_STABLE;
+  if (type == "NFC") return static_cast<utf8proc_option_t>(stable | UTF8PROC_COMPOSE);
+  if (type == "NFD") return static_cast<utf8proc_option_t>(stable | UTF8PROC_DECOMPOSE);
+  if (type == "NFKC") return static_cast<utf8proc_option_t>(stable | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
+  if (type == "NFKD") return static_cast<utf8proc_option_t>(stable | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT);
+  return std::nullopt;
+}
+
 Status add_normalizer(const json& j, const std::string& where, Normalizers& out) {
   if (j.is_null()) return Status::Ok();
   SINTER_ASSIGN_OR_RETURN(auto type, get_type(j, where));
@@ -81,8 +114,12 @@ Status add_normalizer(const json& j, const std::string& where, Normalizers& out)
     out.push_back(std::make_shared<ReplaceNormalizer>(std::move(p), std::move(content)));
     return Status::Ok();
   }
+  if (auto form = unicode_form(type)) {
+    out.push_back(std::make_shared<UnicodeNormalizer>(*form));
+    return Status::Ok();
+  }
   return unimplemented(where + ".type: normalizer '" + type +
-                       "' is not supported (supported: Sequence, Prepend, Replace)");
+                       "' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD)");
 }
 
 // ---- Splitting --------------------------------------------------------------------------------------------------

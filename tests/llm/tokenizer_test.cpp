@@ -107,7 +107,25 @@ TEST_P(HfTokenizerMatch, TokenIdRoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, HfTokenizerMatch,
-                         ::testing::Values("llama3", "gpt2", "gpt2_prefix", "llama2", "mistral", "spm_unk"),
+                         ::testing::Values("llama3", "gpt2", "gpt2_prefix", "llama2", "mistral", "spm_unk", "qwen2",
+                                           "nfd", "nfkc", "nfkd"),
+                         [](const auto& info) { return info.param; });
+
+// The Unicode normalizers (NFC for Qwen2, NFD, NFKC, NFKD) against the library's normalize_str: these
+// tokenizers are byte-level, so decoding the ids of a text gives back exactly its normalized form.
+class HfNormalizerMatch : public HfTokenizerMatch {};
+
+TEST_P(HfNormalizerMatch, DecodedIdsAreTheNormalizedText) {
+  size_t changed = 0;
+  for (const auto& c : cases_["encode"]) {
+    const std::string text = c["text"], normalized = c["normalized"];
+    changed += text != normalized;
+    EXPECT_EQ(tokenizer_->decode(tokenizer_->encode(text, false), false), normalized) << "text: '" << text << "'";
+  }
+  EXPECT_GT(changed, 20u) << "the corpus should exercise the normalizer";
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, HfNormalizerMatch, ::testing::Values("qwen2", "nfd", "nfkc", "nfkd"),
                          [](const auto& info) { return info.param; });
 
 TEST(Tokenizer, KnowsBosAndEos) {
@@ -145,7 +163,7 @@ TEST(Tokenizer, RefusesUnsupportedFeaturesNamingTheField) {
   json base = load_json("llama3.json");
   {
     json j = base;
-    j["normalizer"] = {{"type", "NFKC"}};
+    j["normalizer"] = {{"type", "BertNormalizer"}};
     expect_refused(j, "normalizer.type");
   }
   {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <random>
 
 #include "llm/rope_cache.h"
 
@@ -58,6 +60,122 @@ TEST(WeightQuant, ScalesStoredInPlanDtype) {
   QuantizedWeight q = quantize_weight(w, 2, 2, 8, 2, DType::kFloat16);
   EXPECT_EQ(q.scales.dtype(), DType::kFloat16);
   EXPECT_EQ(half_to_float(q.scales.data<uint16_t>()[0]), half_to_float(float_to_half(0.3f / 127.0f)));
+}
+
+// The build's conversions are threaded and table-driven; they must give the bits of core/dtype.h's element
+// functions, element for element, on shapes big enough to be split over threads and on odd ones.
+float random_value(std::mt19937_64& rng) {
+  // Random bit patterns cover every exponent (subnormals, overflow to inf, NaN); the rest are weight-like values
+  // including exact f16 rounding ties.
+  const uint64_t r = rng();
+  if (r % 4 == 0) {
+    const auto u = static_cast<uint32_t>(r >> 32);
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  }
+  if (r % 4 == 1) return half_to_float(static_cast<uint16_t>(r >> 40)) * (1.0f + 1.0f / 2048.0f);  // a tie
+  return static_cast<float>(static_cast<int64_t>(r >> 16) % 2000001 - 1000000) * 1e-7f;
+}
+
+HostTensor random_tensor(DType t, std::vector<int64_t> dims, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  HostTensor f(DType::kFloat32, dims);
+  for (int64_t i = 0; i < f.numel(); ++i) f.data<float>()[i] = random_value(rng);
+  if (t == DType::kFloat32) return f;
+  HostTensor out(t, dims);
+  for (int64_t i = 0; i < f.numel(); ++i)
+    out.data<uint16_t>()[i] =
+        t == DType::kFloat16 ? float_to_half(f.data<float>()[i]) : float_to_bfloat16(f.data<float>()[i]);
+  return out;
+}
+
+float element(const HostTensor& t, int64_t i) {
+  switch (t.dtype()) {
+    case DType::kFloat16:
+      return half_to_float(t.data<uint16_t>()[i]);
+    case DType::kBFloat16:
+      return bfloat16_to_float(t.data<uint16_t>()[i]);
+    default:
+      return t.data<float>()[i];
+  }
+}
+
+uint32_t bits_as(DType t, float v) {
+  if (t == DType::kFloat16) return float_to_half(v);
+  if (t == DType::kBFloat16) return float_to_bfloat16(v);
+  uint32_t u;
+  std::memcpy(&u, &v, 4);
+  return u;
+}
+
+uint32_t bits_at(const HostTensor& t, int64_t i) {
+  if (t.dtype() == DType::kFloat32) {
+    uint32_t u;
+    std::memcpy(&u, t.data<float>() + i, 4);
+    return u;
+  }
+  return t.data<uint16_t>()[i];
+}
+
+TEST(WeightQuant, ThreadedConversionsMatchElementFunctions) {
+  const DType types[] = {DType::kFloat32, DType::kFloat16, DType::kBFloat16};
+  for (auto dims : {std::vector<int64_t>{131, 67}, std::vector<int64_t>{1031, 1537}}) {
+    for (DType from : types) {
+      const HostTensor src = random_tensor(from, dims, 7 + dims[0]);
+      for (DType to : types) {
+        for (bool transpose : {false, true}) {
+          const HostTensor out = convert_weight(src, to, transpose);
+          ASSERT_EQ(out.dtype(), to);
+          int64_t bad = 0;
+          for (int64_t r = 0; r < dims[0]; ++r)
+            for (int64_t c = 0; c < dims[1]; ++c) {
+              const float v = element(src, r * dims[1] + c);
+              const int64_t at = transpose ? c * dims[0] + r : r * dims[1] + c;
+              const uint32_t want = bits_as(to, v), got = bits_at(out, at);
+              // NaN payloads may differ between paths; any NaN is fine for a NaN.
+              if (want != got && !(std::isnan(v) && std::isnan(element(out, at)))) ++bad;
+            }
+          EXPECT_EQ(bad, 0) << dtype_name(from) << " -> " << dtype_name(to) << (transpose ? " transposed " : " ")
+                            << dims[0] << "x" << dims[1];
+        }
+      }
+      const std::vector<float> floats = weight_as_floats(src);
+      for (int64_t i = 0; i < src.numel(); ++i) {
+        const float v = element(src, i);
+        if (!std::isnan(v)) {
+          ASSERT_EQ(floats[static_cast<size_t>(i)], v) << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(WeightQuant, ThreadedQuantizationMatchesRowByRow) {
+  // 2048 x 1024: split over threads; each row quantized alone (one row never splits) must give the same bytes.
+  const int64_t n = 2048, k = 1024;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  std::vector<float> w(static_cast<size_t>(n * k));
+  for (auto& x : w) x = normal(rng);
+  for (int64_t j = 0; j < 64; ++j) w[static_cast<size_t>(5 * k + j)] = 0;  // an all-zero group
+  for (int bits : {8, 4}) {
+    const QuantizedWeight all = quantize_weight(w, n, k, bits, 64, DType::kFloat16);
+    const int64_t row_bytes = bits == 8 ? k : k / 2;
+    for (int64_t row = 0; row < n; row += 97) {
+      std::vector<float> one(w.begin() + row * k, w.begin() + (row + 1) * k);
+      const QuantizedWeight q = quantize_weight(one, 1, k, bits, 64, DType::kFloat16);
+      ASSERT_EQ(std::memcmp(q.qweight.raw(), static_cast<const char*>(all.qweight.raw()) + row * row_bytes,
+                            static_cast<size_t>(row_bytes)),
+                0)
+          << "bits " << bits << " row " << row;
+      ASSERT_EQ(std::memcmp(q.scales.raw(), static_cast<const uint16_t*>(all.scales.raw()) + row * (k / 64),
+                            static_cast<size_t>(k / 64) * 2),
+                0)
+          << "bits " << bits << " row " << row;
+    }
+    EXPECT_EQ(half_to_float(all.scales.data<uint16_t>()[5 * (k / 64)]), 1.0f);
+  }
 }
 
 TEST(RopeCache, DefaultAndLlama3Frequencies) {

@@ -1,4 +1,4 @@
-// `sinter llm build` and `sinter llm generate` (docs/llm.md, docs/cli.md).
+// `sinter llm build`, `sinter llm generate` and `sinter llm bench` (docs/llm.md, docs/cli.md).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -24,12 +24,26 @@ struct LlmGenerateArgs {
   bool json = false, chat = false;
 };
 
+struct LlmBenchArgs {
+  std::string plan, device;
+  int64_t prompt_len = 128, gen_len = 128, prefill_len = 512, iters = 3, warmup = 1;
+  uint64_t seed = 0;
+  double ceiling_gbs = 4230;
+  bool json = false;
+};
+
 struct LlmArgs {
   LlmBuildArgs build;
   LlmGenerateArgs generate;
+  LlmBenchArgs bench;
   CLI::App* build_cmd = nullptr;
   CLI::App* generate_cmd = nullptr;
+  CLI::App* bench_cmd = nullptr;
 };
+
+// Defined in llm_bench.cpp.
+CLI::App* add_llm_bench(CLI::App& llm, LlmBenchArgs& args);
+int run_llm_bench(const LlmBenchArgs& args);
 
 CLI::App* add_llm(CLI::App& app, LlmArgs& args);
 int run_llm(const LlmArgs& args);

@@ -109,13 +109,15 @@ CLI::App* add_llm(CLI::App& app, LlmArgs& args) {
       ->check(CLI::IsMember({"cpu", "cuda"}));
   gen->add_flag("--chat", g.chat, "Wrap the prompt in the model's chat template as one user message");
   args.generate_cmd = gen;
+  args.bench_cmd = add_llm_bench(*llm, args.bench);
   return llm;
 }
 
 int run_llm(const LlmArgs& args) {
   if (args.build_cmd && *args.build_cmd) return run_llm_build(args.build);
   if (args.generate_cmd && *args.generate_cmd) return run_llm_generate(args.generate);
-  return fail("sinter llm needs a command: build or generate", kExitUsage);
+  if (args.bench_cmd && *args.bench_cmd) return run_llm_bench(args.bench);
+  return fail("sinter llm needs a command: build, generate or bench", kExitUsage);
 }
 
 }  // namespace sinter::cli

@@ -18,6 +18,13 @@ class CudaLlmRunner final : public LlmRunner {
     SINTER_ASSIGN_OR_RETURN(std::span<const float> logits, model_->forward(ids, past_len));
     return std::vector<float>(logits.begin(), logits.end());
   }
+  // One new token: the step's captured graph ends in an argmax on the device and one id comes back
+  // (CudaLlmModel::decode_greedy, same tie rule as Sampler); a prompt takes the logits path.
+  Result<int32_t> forward_greedy(std::span<const int64_t> ids, int64_t past_len) override {
+    if (ids.size() != 1) return LlmRunner::forward_greedy(ids, past_len);
+    SINTER_ASSIGN_OR_RETURN(int64_t id, model_->decode_greedy(ids[0], past_len));
+    return static_cast<int32_t>(id);
+  }
   void reset() override { model_->reset(); }
 
  private:
