@@ -7,6 +7,7 @@ namespace sinter::cuda {
 void register_cuda_elementwise();
 void register_elementwise_unary();   // elementwise_unary.cu: Relu ... Ceil, Not, Clip
 void register_elementwise_binary();  // elementwise_binary.cu: Add ... Xor, Max/Min, Where
+                                     // (other dtypes and mixed Pow: elementwise_binary_wide.h)
 void register_elementwise_cast();    // elementwise_cast.cu: Cast
 
 }  // namespace sinter::cuda

@@ -1,10 +1,13 @@
 // Binary elementwise ops with numpy broadcasting (Add ... Xor, variadic Max/Min) and Where.
 // Same-shape operands take a flat loop with 16-byte vector loads; broadcasting walks a collapsed
-// index space (elementwise_broadcast.h) with 32-bit index math.
+// index space (elementwise_broadcast.h) with 32-bit index math. These templated kernels cover the
+// common dtypes (f32, f16, bf16, i32, i64); the others (i8 ... u64, f64, bool Equal) and Pow with mixed
+// dtypes go to the one-kernel-per-dtype path of elementwise_binary_wide.cu.
 #include <cmath>
 #include <limits>
 
 #include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/elementwise_binary_wide.h"
 #include "kernels/cuda/elementwise_broadcast.h"
 #include "kernels/cuda/kernel_util.cuh"
 
@@ -23,21 +26,66 @@ __host__ __device__ constexpr bool is_logic(BinKind k) { return k == BinKind::kA
 template <typename T>
 using ComputeT = std::conditional_t<IsHalfLike<T>::value, float, T>;
 
+// Integer Add/Sub/Mul wrap like numpy: they run on the unsigned type of the same width (signed
+// overflow would be undefined), which also keeps u16 * u16 from overflowing through int promotion.
+template <typename C>
+using WrapT = std::conditional_t<sizeof(C) <= 4, uint32_t, uint64_t>;
+
+template <typename C>
+__device__ __forceinline__ bool is_nan_value(C v) {
+  if constexpr (std::is_floating_point_v<C>) {
+    return v != v;
+  } else {
+    return false;
+  }
+}
+
+// The wide path's run-time op for a templated BinKind (arithmetic and comparisons only).
+template <BinKind K>
+constexpr WideBinaryOp wide_op() {
+  if constexpr (K == BinKind::kAdd) return WideBinaryOp::kAdd;
+  if constexpr (K == BinKind::kSub) return WideBinaryOp::kSub;
+  if constexpr (K == BinKind::kMul) return WideBinaryOp::kMul;
+  if constexpr (K == BinKind::kDiv) return WideBinaryOp::kDiv;
+  if constexpr (K == BinKind::kMax) return WideBinaryOp::kMax;
+  if constexpr (K == BinKind::kMin) return WideBinaryOp::kMin;
+  if constexpr (K == BinKind::kEq) return WideBinaryOp::kEq;
+  if constexpr (K == BinKind::kLt) return WideBinaryOp::kLt;
+  if constexpr (K == BinKind::kLe) return WideBinaryOp::kLe;
+  if constexpr (K == BinKind::kGt) return WideBinaryOp::kGt;
+  if constexpr (K == BinKind::kGe) return WideBinaryOp::kGe;
+  return WideBinaryOp::kAdd;
+}
+
 template <BinKind K, typename C>
 __device__ __forceinline__ auto bin_apply(C a, C b) {
-  if constexpr (K == BinKind::kAdd) return C(a + b);
-  if constexpr (K == BinKind::kSub) return C(a - b);
-  if constexpr (K == BinKind::kMul) return C(a * b);
+  if constexpr (std::is_integral_v<C> && (K == BinKind::kAdd || K == BinKind::kSub || K == BinKind::kMul)) {
+    const WrapT<C> ua = static_cast<WrapT<C>>(a), ub = static_cast<WrapT<C>>(b);
+    if constexpr (K == BinKind::kAdd) return static_cast<C>(ua + ub);
+    if constexpr (K == BinKind::kSub) return static_cast<C>(ua - ub);
+    if constexpr (K == BinKind::kMul) return static_cast<C>(ua * ub);
+  } else {
+    if constexpr (K == BinKind::kAdd) return C(a + b);
+    if constexpr (K == BinKind::kSub) return C(a - b);
+    if constexpr (K == BinKind::kMul) return C(a * b);
+  }
   if constexpr (K == BinKind::kDiv) {
     if constexpr (std::is_integral_v<C>) {
-      return b == 0 ? C(0) : C(a / b);  // integer division truncates; x/0 is undefined in ONNX, give 0
+      // Truncates toward zero; x/0 is undefined in ONNX (the reference refuses it): give 0. lowest / -1
+      // wraps to lowest like numpy (the hardware division leaves it unspecified).
+      if (b == C(0)) return C(0);
+      if constexpr (std::is_signed_v<C>) {
+        if (b == C(-1)) return static_cast<C>(WrapT<C>(0) - static_cast<WrapT<C>>(a));
+      }
+      return C(a / b);
     } else {
       return C(a / b);
     }
   }
   if constexpr (K == BinKind::kPow) return C(powf(a, b));
-  if constexpr (K == BinKind::kMax) return C(a < b ? b : a);
-  if constexpr (K == BinKind::kMin) return C(b < a ? b : a);
+  // np.maximum / np.minimum: a NaN operand wins (a NaN `a` loses every comparison and is kept).
+  if constexpr (K == BinKind::kMax) return C((a < b || is_nan_value(b)) ? b : a);
+  if constexpr (K == BinKind::kMin) return C((b < a || is_nan_value(b)) ? b : a);
   if constexpr (K == BinKind::kEq) return a == b;
   if constexpr (K == BinKind::kLt) return a < b;
   if constexpr (K == BinKind::kLe) return a <= b;
@@ -137,17 +185,22 @@ Status launch_binary(const ir::Node& node, const LaunchContext& ctx, const Devic
   return launch_status(node, "binary_walk_kernel");
 }
 
+// The dtypes the templated kernels are instantiated for.
+bool binary_fast_dtype(DType t) { return is_cuda_float(t) || t == DType::kInt32 || t == DType::kInt64; }
+
 template <BinKind K>
 Status dispatch_binary(const ir::Node& node, const LaunchContext& ctx, const DeviceTensor& a, const DeviceTensor& b,
                        DeviceTensor& y) {
   if constexpr (is_logic(K)) {
     return launch_binary<bool, bool, K>(node, ctx, a, b, y);
   } else if constexpr (K == BinKind::kPow) {
+    if (a.dtype != b.dtype || !is_cuda_float(a.dtype)) return launch_pow_wide(node, ctx, a, b, y);
     return dispatch_float(a.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
       return launch_binary<T, T, K>(node, ctx, a, b, y);
     });
   } else {
+    if (!binary_fast_dtype(a.dtype)) return launch_binary_wide(node, ctx, wide_op<K>(), a, b, y);
     return dispatch_numeric(a.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
       using Out = std::conditional_t<is_compare(K), bool, T>;
@@ -161,20 +214,29 @@ Status binary_can_implement(const ir::Node& node, const std::vector<TensorDesc>&
   const bool variadic = node.op == ir::OpKind::kMax || node.op == ir::OpKind::kMin;
   if (outputs.size() != 1 || inputs.empty() || (!variadic && inputs.size() != 2))
     return invalid_argument(node_where(node) + ": expects 2 inputs and 1 output");
-  const DType t = inputs[0].dtype;
-  for (const auto& in : inputs)
-    if (in.dtype != t) return unimplemented(node_where(node) + ": inputs of different dtypes");
   const ir::OpKind op = node.op;
+  const DType t = inputs[0].dtype;
   const bool logic = op == ir::OpKind::kAnd || op == ir::OpKind::kOr || op == ir::OpKind::kXor;
   const bool compare = op == ir::OpKind::kEqual || op == ir::OpKind::kLess || op == ir::OpKind::kLessOrEqual ||
                        op == ir::OpKind::kGreater || op == ir::OpKind::kGreaterOrEqual;
-  if (logic) {
-    SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kBool}, "input"));
-  } else if (op == ir::OpKind::kPow) {
-    SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "input"));
+  if (op == ir::OpKind::kPow) {
+    // Pow(X, Y) -> X's dtype; X and Y may each be any float or integer type.
+    for (size_t i = 0; i < 2; ++i)
+      if (!binary_wide_dtype(inputs[i].dtype) && !binary_fast_dtype(inputs[i].dtype))
+        return require_dtype(node, inputs[i].dtype, {DType::kFloat32, DType::kFloat16, DType::kBFloat16,
+                                                     DType::kFloat64, DType::kInt8, DType::kUInt8, DType::kInt16,
+                                                     DType::kUInt16, DType::kInt32, DType::kUInt32, DType::kInt64,
+                                                     DType::kUInt64},
+                             i == 0 ? "base" : "exponent");
   } else {
-    SINTER_RETURN_IF_ERROR(require_dtype(
-        node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kInt32, DType::kInt64}, "input"));
+    for (const auto& in : inputs)
+      if (in.dtype != t) return unimplemented(node_where(node) + ": inputs of different dtypes");
+    if (logic) {
+      SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kBool}, "input"));
+    } else if (!(binary_fast_dtype(t) || binary_wide_dtype(t) || (op == ir::OpKind::kEqual && t == DType::kBool))) {
+      return unimplemented(node_where(node) + ": input dtype " + std::string(dtype_name(t)) +
+                           " is not supported by the CUDA kernel");
+    }
   }
   const DType out = (logic || compare) ? DType::kBool : t;
   if (outputs[0].dtype != out)

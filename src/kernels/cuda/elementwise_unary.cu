@@ -1,8 +1,10 @@
-// Unary elementwise math (computed in f32 for f16/bf16), Not and Clip. Contiguous tensors are walked
-// with 16-byte vector loads when both pointers allow it.
+// Unary elementwise math (computed in f32 for f32/f16/bf16, in f64 for f64; integer Abs/Neg/Relu in the
+// element's type), Not and Clip (every integer and float type). Contiguous tensors are walked with
+// 16-byte vector loads when both pointers allow it.
 #include <cmath>
 
 #include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/ext_common.cuh"
 #include "kernels/cuda/kernel_util.cuh"
 
 namespace sinter::cuda {
@@ -30,32 +32,45 @@ enum class UnaryKind {
 };
 
 struct UnaryArgs {
-  float alpha = 0.f;
-  float beta = 0.f;
+  double alpha = 0;
+  double beta = 0;
 };
 
-template <UnaryKind K>
-__device__ __forceinline__ float unary_f32(float x, UnaryArgs a) {
-  if constexpr (K == UnaryKind::kRelu) return x > 0.f ? x : 0.f;
-  if constexpr (K == UnaryKind::kLeakyRelu) return x >= 0.f ? x : a.alpha * x;
-  if constexpr (K == UnaryKind::kSigmoid) return 1.f / (1.f + expf(-x));
-  if constexpr (K == UnaryKind::kTanh) return tanhf(x);
-  if constexpr (K == UnaryKind::kErf) return erff(x);
-  if constexpr (K == UnaryKind::kGelu) return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
+// The math of each op in the compute type C: f32 for f32/f16/bf16, f64 for f64 (the reference computes in
+// double and rounds once, so f64 needs double math to match).
+template <UnaryKind K, typename C>
+__device__ __forceinline__ C unary_math(C x, UnaryArgs a) {
+  const C alpha = static_cast<C>(a.alpha), beta = static_cast<C>(a.beta);
+  if constexpr (K == UnaryKind::kRelu) return (x > C(0) || x != x) ? x : C(0);  // NaN passes, as in the reference
+  if constexpr (K == UnaryKind::kLeakyRelu) return x >= C(0) ? x : alpha * x;
+  if constexpr (K == UnaryKind::kSigmoid) return C(1) / (C(1) + exp(-x));
+  if constexpr (K == UnaryKind::kTanh) return tanh(x);
+  if constexpr (K == UnaryKind::kErf) return erf(x);
+  if constexpr (K == UnaryKind::kGelu) return C(0.5) * x * (C(1) + erf(x * C(0.70710678118654752440)));
   if constexpr (K == UnaryKind::kGeluTanh) {
-    const float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);  // sqrt(2/pi) (x + 0.044715 x^3)
-    return 0.5f * x * (1.f + tanhf(inner));
+    // sqrt(2/pi) (x + 0.044715 x^3)
+    const C inner = C(0.79788456080286535588) * (x + C(0.044715) * x * x * x);
+    return C(0.5) * x * (C(1) + tanh(inner));
   }
-  if constexpr (K == UnaryKind::kHardSigmoid) return fminf(1.f, fmaxf(0.f, a.alpha * x + a.beta));
-  if constexpr (K == UnaryKind::kHardSwish) return x * fminf(1.f, fmaxf(0.f, x / 6.f + 0.5f));
-  if constexpr (K == UnaryKind::kSqrt) return sqrtf(x);
-  if constexpr (K == UnaryKind::kReciprocal) return 1.f / x;
-  if constexpr (K == UnaryKind::kExp) return expf(x);
-  if constexpr (K == UnaryKind::kLog) return logf(x);
-  if constexpr (K == UnaryKind::kAbs) return fabsf(x);
+  if constexpr (K == UnaryKind::kHardSigmoid) return fmin(C(1), fmax(C(0), alpha * x + beta));
+  if constexpr (K == UnaryKind::kHardSwish) return x * fmin(C(1), fmax(C(0), x / C(6) + C(0.5)));
+  if constexpr (K == UnaryKind::kSqrt) return sqrt(x);
+  if constexpr (K == UnaryKind::kReciprocal) return C(1) / x;
+  if constexpr (K == UnaryKind::kExp) return exp(x);
+  if constexpr (K == UnaryKind::kLog) return log(x);
+  if constexpr (K == UnaryKind::kAbs) return fabs(x);
   if constexpr (K == UnaryKind::kNeg) return -x;
-  if constexpr (K == UnaryKind::kFloor) return floorf(x);
-  if constexpr (K == UnaryKind::kCeil) return ceilf(x);
+  if constexpr (K == UnaryKind::kFloor) return floor(x);
+  if constexpr (K == UnaryKind::kCeil) return ceil(x);
+}
+
+template <UnaryKind K, typename T>
+__device__ __forceinline__ T unary_elem(T v, UnaryArgs a) {
+  if constexpr (std::is_same_v<T, double>) {
+    return unary_math<K, double>(v, a);
+  } else {
+    return from_f32<T>(unary_math<K, float>(to_f32(v), a));
+  }
 }
 
 // `vec`: x and y are 16-byte aligned, so whole Vec16 groups are loaded; the tail is done per element.
@@ -70,12 +85,50 @@ __global__ void unary_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t
     SINTER_GRID_STRIDE(i, nv) {
       V v = xv[i];
 #pragma unroll
-      for (int j = 0; j < V::kSize; ++j) v.v[j] = from_f32<T>(unary_f32<K>(to_f32(v.v[j]), a));
+      for (int j = 0; j < V::kSize; ++j) v.v[j] = unary_elem<K, T>(v.v[j], a);
       yv[i] = v;
     }
     done = nv * V::kSize;
   }
-  SINTER_GRID_STRIDE(i, n - done) y[done + i] = from_f32<T>(unary_f32<K>(to_f32(x[done + i]), a));
+  SINTER_GRID_STRIDE(i, n - done) y[done + i] = unary_elem<K, T>(x[done + i], a);
+}
+
+// Integer Abs, Neg and Relu (the reference's integer forms; negation wraps, so -lowest == lowest).
+enum class IntUnary : int { kAbs, kNeg, kRelu };
+
+template <typename T>
+__global__ void int_unary_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t n, IntUnary op) {
+  SINTER_GRID_STRIDE(i, n) {
+    const T v = x[i];
+    const T neg = static_cast<T>(uint64_t{0} - static_cast<uint64_t>(v));
+    const bool negative = ext::is_neg(v);
+    switch (op) {
+      case IntUnary::kAbs: y[i] = negative ? neg : v; break;
+      case IntUnary::kNeg: y[i] = neg; break;
+      case IntUnary::kRelu: y[i] = negative ? T(0) : v; break;
+    }
+  }
+}
+
+// Abs takes every integer type; Neg and Relu the signed ones (the reference refuses unsigned).
+bool int_unary_ok(ir::OpKind op, DType t) {
+  if (!ext::is_int_type(t)) return false;
+  if (op == ir::OpKind::kAbs) return true;
+  return (op == ir::OpKind::kNeg || op == ir::OpKind::kRelu) && dtype_is_signed(t);
+}
+
+Status launch_int_unary(const ir::Node& node, const LaunchContext& ctx, const DeviceTensor& x, DeviceTensor& y) {
+  const int64_t n = x.numel();
+  if (n == 0) return Status::Ok();
+  const IntUnary op = node.op == ir::OpKind::kAbs ? IntUnary::kAbs
+                      : node.op == ir::OpKind::kNeg ? IntUnary::kNeg
+                                                    : IntUnary::kRelu;
+  return ext::dispatch_int(x.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    int_unary_kernel<T><<<grid_for(n, 256), 256, 0, ctx.stream>>>(static_cast<const T*>(x.data),
+                                                                   static_cast<T*>(y.data), n, op);
+    return launch_status(node, "int_unary_kernel");
+  });
 }
 
 template <UnaryKind K>
@@ -83,7 +136,7 @@ Status launch_unary(const ir::Node& node, const LaunchContext& ctx, const Device
                     UnaryArgs a) {
   const int64_t n = x.numel();
   if (n == 0) return Status::Ok();
-  return dispatch_float(x.dtype, [&](auto tag) {
+  return ext::dispatch_float4(x.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const bool vec = aligned16(x.data) && aligned16(y.data);
     const int64_t work = vec ? (n + Vec16<T>::kSize - 1) / Vec16<T>::kSize : n;
@@ -96,8 +149,11 @@ Status launch_unary(const ir::Node& node, const LaunchContext& ctx, const Device
 Status unary_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
                            const std::vector<TensorDesc>& outputs) {
   if (inputs.size() != 1 || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 1 input and 1 output");
-  SINTER_RETURN_IF_ERROR(require_dtype(node, inputs[0].dtype, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "input"));
-  if (outputs[0].dtype != inputs[0].dtype || numel(outputs[0].dims) != numel(inputs[0].dims))
+  const DType t = inputs[0].dtype;
+  if (!int_unary_ok(node.op, t))
+    SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat64},
+                                         "input"));
+  if (outputs[0].dtype != t || numel(outputs[0].dims) != numel(inputs[0].dims))
     return invalid_argument(node_where(node) + ": output must match the input's dtype and size");
   if (node.op == ir::OpKind::kGelu) {
     const std::string approx = node.attrs.get_string("approximate", "none");
@@ -111,11 +167,12 @@ Status unary_enqueue(const ir::Node& node, const LaunchContext& ctx, const std::
                      std::vector<DeviceTensor>& outputs) {
   const DeviceTensor& x = inputs[0];
   DeviceTensor& y = outputs[0];
+  if (ext::is_int_type(x.dtype)) return launch_int_unary(node, ctx, x, y);
   UnaryArgs a;
   switch (node.op) {
     case ir::OpKind::kRelu: return launch_unary<UnaryKind::kRelu>(node, ctx, x, y, a);
     case ir::OpKind::kLeakyRelu:
-      a.alpha = static_cast<float>(node.attrs.get_float("alpha", 0.01));
+      a.alpha = node.attrs.get_float("alpha", 0.01);
       return launch_unary<UnaryKind::kLeakyRelu>(node, ctx, x, y, a);
     case ir::OpKind::kSigmoid: return launch_unary<UnaryKind::kSigmoid>(node, ctx, x, y, a);
     case ir::OpKind::kTanh: return launch_unary<UnaryKind::kTanh>(node, ctx, x, y, a);
@@ -125,8 +182,8 @@ Status unary_enqueue(const ir::Node& node, const LaunchContext& ctx, const std::
         return launch_unary<UnaryKind::kGeluTanh>(node, ctx, x, y, a);
       return launch_unary<UnaryKind::kGelu>(node, ctx, x, y, a);
     case ir::OpKind::kHardSigmoid:
-      a.alpha = static_cast<float>(node.attrs.get_float("alpha", 0.2));
-      a.beta = static_cast<float>(node.attrs.get_float("beta", 0.5));
+      a.alpha = node.attrs.get_float("alpha", 0.2);
+      a.beta = node.attrs.get_float("beta", 0.5);
       return launch_unary<UnaryKind::kHardSigmoid>(node, ctx, x, y, a);
     case ir::OpKind::kHardSwish: return launch_unary<UnaryKind::kHardSwish>(node, ctx, x, y, a);
     case ir::OpKind::kSqrt: return launch_unary<UnaryKind::kSqrt>(node, ctx, x, y, a);
@@ -192,8 +249,9 @@ Status clip_can_implement(const ir::Node& node, const std::vector<TensorDesc>& i
                           const std::vector<TensorDesc>& outputs) {
   if (inputs.empty() || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 1 to 3 inputs");
   const DType t = inputs[0].dtype;
-  SINTER_RETURN_IF_ERROR(require_dtype(
-      node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kInt32, DType::kInt64}, "input"));
+  if (!ext::is_int_type(t))
+    SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat64},
+                                         "input"));
   for (size_t i = 1; i < 3; ++i) {
     if (!has_input(node, i)) continue;
     if (i >= inputs.size() || inputs[i].dtype != t || numel(inputs[i].dims) != 1)
@@ -207,14 +265,16 @@ Status clip_enqueue(const ir::Node& node, const LaunchContext& ctx, const std::v
                     std::vector<DeviceTensor>& outputs) {
   const int64_t n = inputs[0].numel();
   if (n == 0) return Status::Ok();
-  return dispatch_numeric(inputs[0].dtype, [&](auto tag) {
+  auto run = [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* lo = has_input(node, 1) ? static_cast<const T*>(inputs[1].data) : nullptr;
     const T* hi = has_input(node, 2) ? static_cast<const T*>(inputs[2].data) : nullptr;
     clip_kernel<T><<<grid_for(n, 256), 256, 0, ctx.stream>>>(static_cast<const T*>(inputs[0].data), lo, hi,
                                                              static_cast<T*>(outputs[0].data), n);
     return launch_status(node, "clip_kernel");
-  });
+  };
+  if (ext::is_int_type(inputs[0].dtype)) return ext::dispatch_int(inputs[0].dtype, run);
+  return ext::dispatch_float4(inputs[0].dtype, run);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kernels/cuda/ext_common.cuh"
+#include "kernels/cuda/reduce.h"
 
 namespace sinter::cuda {
 
@@ -135,45 +136,6 @@ bool dynamic_axes(const ir::Node& node, const std::vector<TensorDesc>& inputs) {
   return has_input(node, 1) && inputs.size() > 1 && !inputs[1].constant;
 }
 
-struct ReducePlan {
-  std::vector<int64_t> kept_dims, kept_strides, red_dims, red_strides;
-  int64_t outputs = 1, count = 1;
-};
-
-Result<ReducePlan> plan_reduce(const ir::Node& node, const std::vector<int64_t>& dims, const std::vector<bool>& red) {
-  ReducePlan p;
-  const auto strides = contiguous_strides(dims);
-  for (size_t d = 0; d < dims.size(); ++d) {
-    if (red[d]) {
-      p.red_dims.push_back(dims[d]);
-      p.red_strides.push_back(strides[d]);
-      p.count *= dims[d];
-    } else {
-      p.kept_dims.push_back(dims[d]);
-      p.kept_strides.push_back(strides[d]);
-      p.outputs *= dims[d];
-    }
-  }
-  std::vector<std::vector<int64_t>> ks = {p.kept_strides}, rs = {p.red_strides};
-  collapse_walk(p.kept_dims, ks);
-  collapse_walk(p.red_dims, rs);
-  p.kept_strides = ks[0];
-  p.red_strides = rs[0];
-  if (p.kept_dims.size() > static_cast<size_t>(kMaxRank) || p.red_dims.size() > static_cast<size_t>(kMaxRank))
-    return unimplemented(node_where(node) + ": reduction over more than 8 (collapsed) dims");
-  return p;
-}
-
-StridedWalk<1> to_walk(const std::vector<int64_t>& dims, const std::vector<int64_t>& strides) {
-  StridedWalk<1> w;
-  w.rank = static_cast<int>(dims.size());
-  for (size_t d = 0; d < dims.size(); ++d) {
-    w.dims[d] = dims[d];
-    w.strides[0][d] = strides[d];
-  }
-  return w;
-}
-
 class ReduceState final : public NodeState {
  public:
   bool dynamic = false;  // the axes are a graph input, read by the kernel
@@ -253,7 +215,8 @@ class ExtReduceTactic final : public CudaTactic {
     }
     SINTER_ASSIGN_OR_RETURN(ReducePlan p, plan_reduce(node, x.dims, s->reduced));
     if (p.outputs == 0) return Status::Ok();
-    const StridedWalk<1> kept = to_walk(p.kept_dims, p.kept_strides), red = to_walk(p.red_dims, p.red_strides);
+    const auto kept = make_reduce_walk<StridedWalk<1>>(p.kept_dims, p.kept_strides);
+    const auto red = make_reduce_walk<StridedWalk<1>>(p.red_dims, p.red_strides);
     auto run = [&](auto tag) {
       using T = typename decltype(tag)::type;
       reduce_kernel<T><<<grid_for(p.outputs, kThreads), kThreads, 0, ctx.stream>>>(

@@ -152,17 +152,26 @@ Status constant_of_shape_enqueue(const ir::Node& node, const LaunchContext& ctx,
 
 // ---- Range ---------------------------------------------------------------------------------------
 
+// Integers step in their own type; floats compute start + i * delta in f64 and round once, as the
+// reference does (so f16/bf16 ranges do not accumulate half-precision error).
 template <typename T>
 __global__ void range_kernel(const T* __restrict__ start, const T* __restrict__ delta, T* __restrict__ out, int64_t n) {
   const T s = *start, d = *delta;
-  SINTER_GRID_STRIDE(i, n) out[i] = static_cast<T>(s + static_cast<T>(i) * d);
+  if constexpr (std::is_integral_v<T>) {
+    SINTER_GRID_STRIDE(i, n) out[i] = static_cast<T>(s + static_cast<T>(i) * d);
+  } else {
+    const double sd = convert<double>(s), dd = convert<double>(d);
+    SINTER_GRID_STRIDE(i, n) out[i] = convert<T>(sd + static_cast<double>(i) * dd);
+  }
 }
 
 Status range_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
                            const std::vector<TensorDesc>& outputs) {
   if (inputs.size() != 3 || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 3 inputs");
   SINTER_RETURN_IF_ERROR(require_dtype(
-      node, outputs[0].dtype, {DType::kFloat32, DType::kFloat64, DType::kInt16, DType::kInt32, DType::kInt64}, "output"));
+      node, outputs[0].dtype,
+      {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16, DType::kInt16, DType::kInt32, DType::kInt64},
+      "output"));
   for (const auto& in : inputs)
     if (in.dtype != outputs[0].dtype || numel(in.dims) != 1)
       return invalid_argument(node_where(node) + ": start, limit and delta must be scalars of the output dtype");
@@ -183,6 +192,8 @@ Status range_enqueue(const ir::Node& node, const LaunchContext& ctx, const std::
   switch (outputs[0].dtype) {
     case DType::kFloat32: return run(TypeTag<float>{});
     case DType::kFloat64: return run(TypeTag<double>{});
+    case DType::kFloat16: return run(TypeTag<__half>{});
+    case DType::kBFloat16: return run(TypeTag<__nv_bfloat16>{});
     case DType::kInt16: return run(TypeTag<int16_t>{});
     case DType::kInt32: return run(TypeTag<int32_t>{});
     case DType::kInt64: return run(TypeTag<int64_t>{});

@@ -3,12 +3,14 @@
 // (and long) one block reduces each output with warp shuffles, otherwise one thread per output walks
 // its reduced elements (coalesced across outputs for the [outer, R, inner] case). Floats accumulate in
 // f64 (a long sequential sum with cancellation loses too much in f32; the kernels are memory-bound, so
-// the wider adds cost nothing measurable), integers in i64. An empty reduction gives the identity (0, 1, -inf, +inf; Mean gives NaN).
+// the wider adds cost nothing measurable), integers in i64 (u64 in u64). An empty reduction gives the
+// identity (0, 1, -inf or the type's lowest, +inf or its max; Mean gives NaN). bool Max/Min are any/all.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "kernels/cuda/elementwise_broadcast.h"
+#include "kernels/cuda/ext_common.cuh"
 #include "kernels/cuda/kernel_util.cuh"
 #include "kernels/cuda/layout.h"
 #include "kernels/cuda/reduce.h"
@@ -19,16 +21,19 @@ namespace {
 
 enum class RedKind { kSum, kMean, kMax, kMin, kProd, kL2 };
 
+// Integers accumulate in i64 (u64 in u64, so values past 2^63 order correctly); Sum/Prod wrap
+// modulo 2^64 either way, as the reference's do. bool (Max/Min only) is an integer 0/1 here.
 template <typename T>
-using AccT = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
+using AccT = std::conditional_t<std::is_same_v<T, uint64_t>, uint64_t,
+                                std::conditional_t<std::is_integral_v<T>, int64_t, double>>;
 
 template <RedKind K, typename A>
 __device__ __forceinline__ A red_identity() {
   if constexpr (K == RedKind::kMax) {
-    if constexpr (std::is_integral_v<A>) return A(INT64_MIN);  // A is int64_t for integers
+    if constexpr (std::is_integral_v<A>) return std::numeric_limits<A>::lowest();
     else return -INFINITY;
   } else if constexpr (K == RedKind::kMin) {
-    if constexpr (std::is_integral_v<A>) return A(INT64_MAX);
+    if constexpr (std::is_integral_v<A>) return std::numeric_limits<A>::max();
     else return INFINITY;
   } else if constexpr (K == RedKind::kProd) {
     return A(1);
@@ -37,11 +42,21 @@ __device__ __forceinline__ A red_identity() {
   }
 }
 
-// Folds one input element into the accumulator.
+template <typename A>
+__device__ __forceinline__ bool red_is_nan(A v) {
+  if constexpr (std::is_floating_point_v<A>) {
+    return v != v;
+  } else {
+    return false;
+  }
+}
+
+// Folds one input element into the accumulator. Max/Min propagate NaN like the reference (a NaN
+// accumulator loses every comparison and is kept).
 template <RedKind K, typename A>
 __device__ __forceinline__ A red_step(A acc, A v) {
-  if constexpr (K == RedKind::kMax) return v > acc ? v : acc;
-  if constexpr (K == RedKind::kMin) return v < acc ? v : acc;
+  if constexpr (K == RedKind::kMax) return (v > acc || red_is_nan(v)) ? v : acc;
+  if constexpr (K == RedKind::kMin) return (v < acc || red_is_nan(v)) ? v : acc;
   if constexpr (K == RedKind::kProd) return acc * v;
   if constexpr (K == RedKind::kL2) return acc + v * v;
   if constexpr (K == RedKind::kSum || K == RedKind::kMean) return acc + v;
@@ -52,8 +67,7 @@ template <RedKind K>
 struct RedCombine {
   template <typename A>
   __device__ __forceinline__ A operator()(A a, A b) const {
-    if constexpr (K == RedKind::kMax) return b > a ? b : a;
-    if constexpr (K == RedKind::kMin) return b < a ? b : a;
+    if constexpr (K == RedKind::kMax || K == RedKind::kMin) return red_step<K, A>(a, b);
     if constexpr (K == RedKind::kProd) return a * b;
     if constexpr (K != RedKind::kMax && K != RedKind::kMin && K != RedKind::kProd) return a + b;
   }
@@ -116,69 +130,44 @@ class ReduceState final : public NodeState {
   std::vector<int64_t> axes;
 };
 
-struct ReducePlan {
-  bool copy = false;  // noop_with_empty_axes with no axes: the output is the input
-  std::vector<int64_t> kept_dims, kept_strides, red_dims, red_strides;
-  int64_t outputs = 1, count = 1;
-};
-
-Result<ReducePlan> plan_reduce(const ir::Node& node, const std::vector<int64_t>& axes, const std::vector<int64_t>& dims) {
-  ReducePlan p;
-  std::vector<bool> reduce(dims.size(), axes.empty());
+// Plans the reduction over `axes` (all dims when empty, or none with noop_with_empty_axes: a copy).
+Result<ReducePlan> plan_reduce_axes(const ir::Node& node, const std::vector<int64_t>& axes,
+                                    const std::vector<int64_t>& dims) {
   if (axes.empty() && node.attrs.get_int("noop_with_empty_axes", 0) != 0) {
+    ReducePlan p;
     p.copy = true;
     return p;
   }
+  std::vector<bool> reduce(dims.size(), axes.empty());
   for (int64_t a : axes) {
     SINTER_ASSIGN_OR_RETURN(int axis, normalize_axis(node, a, dims.size()));
     reduce[static_cast<size_t>(axis)] = true;
   }
-  const auto strides = contiguous_strides(dims);
-  for (size_t d = 0; d < dims.size(); ++d) {
-    if (reduce[d]) {
-      p.red_dims.push_back(dims[d]);
-      p.red_strides.push_back(strides[d]);
-      p.count *= dims[d];
-    } else {
-      p.kept_dims.push_back(dims[d]);
-      p.kept_strides.push_back(strides[d]);
-      p.outputs *= dims[d];
-    }
-  }
-  std::vector<std::vector<int64_t>> ks = {p.kept_strides}, rs = {p.red_strides};
-  collapse_walk(p.kept_dims, ks);
-  collapse_walk(p.red_dims, rs);
-  p.kept_strides = ks[0];
-  p.red_strides = rs[0];
-  if (p.kept_dims.size() > static_cast<size_t>(kMaxRank) || p.red_dims.size() > static_cast<size_t>(kMaxRank))
-    return unimplemented(node_where(node) + ": reduction over more than 8 (collapsed) dims");
-  return p;
+  return plan_reduce(node, dims, reduce);
 }
 
 StridedWalk<1> to_walk(const std::vector<int64_t>& dims, const std::vector<int64_t>& strides) {
-  StridedWalk<1> w;
-  w.rank = static_cast<int>(dims.size());
-  for (size_t d = 0; d < dims.size(); ++d) {
-    w.dims[d] = dims[d];
-    w.strides[0][d] = strides[d];
-  }
-  return w;
+  return make_reduce_walk<StridedWalk<1>>(dims, strides);
 }
 
-template <typename T, RedKind K>
+// kRows: also instantiate the block-per-row kernel (the common dtypes); the rarer ones (i8 ... u64, f64,
+// bool) take the walk kernel for every layout, which keeps the number of kernels down.
+template <typename T, RedKind K, bool kRows>
 Status launch_reduce(const ir::Node& node, const LaunchContext& ctx, const DeviceTensor& x, DeviceTensor& y,
                      const ReducePlan& p) {
   const T* px = static_cast<const T*>(x.data);
   T* py = static_cast<T*>(y.data);
-  // Reduced dims innermost and contiguous: rows of `count` consecutive elements, one per output.
-  const bool rows = p.count >= 64 && p.red_dims.size() == 1 && p.red_strides[0] == 1 &&
-                    (p.outputs == 1 || (p.kept_dims.size() == 1 && p.kept_strides[0] == p.count));
-  if (rows) {
-    int threads = 32;
-    while (threads < 512 && threads * 8 < p.count) threads *= 2;
-    reduce_rows_kernel<T, K><<<static_cast<unsigned>(std::min<int64_t>(p.outputs, 65535)), threads, 0, ctx.stream>>>(
-        px, py, p.outputs, p.count);
-    return launch_status(node, "reduce_rows_kernel");
+  if constexpr (kRows) {
+    // Reduced dims innermost and contiguous: rows of `count` consecutive elements, one per output.
+    const bool rows = p.count >= 64 && p.red_dims.size() == 1 && p.red_strides[0] == 1 &&
+                      (p.outputs == 1 || (p.kept_dims.size() == 1 && p.kept_strides[0] == p.count));
+    if (rows) {
+      int threads = 32;
+      while (threads < 512 && threads * 8 < p.count) threads *= 2;
+      reduce_rows_kernel<T, K><<<static_cast<unsigned>(std::min<int64_t>(p.outputs, 65535)), threads, 0,
+                                 ctx.stream>>>(px, py, p.outputs, p.count);
+      return launch_status(node, "reduce_rows_kernel");
+    }
   }
   reduce_walk_kernel<T, K><<<grid_for(p.outputs, 256), 256, 0, ctx.stream>>>(
       px, py, p.outputs, p.count, to_walk(p.kept_dims, p.kept_strides), to_walk(p.red_dims, p.red_strides));
@@ -188,15 +177,50 @@ Status launch_reduce(const ir::Node& node, const LaunchContext& ctx, const Devic
 template <RedKind K>
 Status dispatch_reduce(const ir::Node& node, const LaunchContext& ctx, const DeviceTensor& x, DeviceTensor& y,
                        const ReducePlan& p) {
-  return dispatch_numeric(x.dtype, [&](auto tag) {
+  constexpr bool kIntOk = K == RedKind::kSum || K == RedKind::kMax || K == RedKind::kMin || K == RedKind::kProd;
+  constexpr bool kBoolOk = K == RedKind::kMax || K == RedKind::kMin;
+  auto walk_only = [&](auto tag) {
     using T = typename decltype(tag)::type;
-    return launch_reduce<T, K>(node, ctx, x, y, p);
-  });
+    return launch_reduce<T, K, false>(node, ctx, x, y, p);
+  };
+  switch (x.dtype) {
+    case DType::kFloat32: return launch_reduce<float, K, true>(node, ctx, x, y, p);
+    case DType::kFloat16: return launch_reduce<__half, K, true>(node, ctx, x, y, p);
+    case DType::kBFloat16: return launch_reduce<__nv_bfloat16, K, true>(node, ctx, x, y, p);
+    case DType::kFloat64: return walk_only(TypeTag<double>{});
+    default: break;
+  }
+  if constexpr (kIntOk) {
+    switch (x.dtype) {
+      case DType::kInt32: return launch_reduce<int32_t, K, true>(node, ctx, x, y, p);
+      case DType::kInt64: return launch_reduce<int64_t, K, true>(node, ctx, x, y, p);
+      case DType::kInt8: return walk_only(TypeTag<int8_t>{});
+      case DType::kUInt8: return walk_only(TypeTag<uint8_t>{});
+      case DType::kInt16: return walk_only(TypeTag<int16_t>{});
+      case DType::kUInt16: return walk_only(TypeTag<uint16_t>{});
+      case DType::kUInt32: return walk_only(TypeTag<uint32_t>{});
+      case DType::kUInt64: return walk_only(TypeTag<uint64_t>{});
+      default: break;
+    }
+  }
+  if constexpr (kBoolOk) {
+    if (x.dtype == DType::kBool) return walk_only(TypeTag<bool>{});
+  }
+  return unimplemented(node_where(node) + ": dtype " + std::string(dtype_name(x.dtype)) + " has no reduce kernel");
 }
 
-bool integer_ok(ir::OpKind op) {
-  return op == ir::OpKind::kReduceSum || op == ir::OpKind::kReduceMax || op == ir::OpKind::kReduceMin ||
-         op == ir::OpKind::kReduceProd;
+// The dtypes each reduction takes: every float type; every integer type for Sum/Max/Min/Prod; bool for
+// Max ("any") and Min ("all").
+Status reduce_dtype_ok(const ir::Node& node, DType t) {
+  const ir::OpKind op = node.op;
+  const bool integer_ok = op == ir::OpKind::kReduceSum || op == ir::OpKind::kReduceMax ||
+                          op == ir::OpKind::kReduceMin || op == ir::OpKind::kReduceProd;
+  const bool bool_ok = op == ir::OpKind::kReduceMax || op == ir::OpKind::kReduceMin;
+  if (is_cuda_float(t) || t == DType::kFloat64) return Status::Ok();
+  if (integer_ok && ext::is_int_type(t)) return Status::Ok();
+  if (bool_ok && t == DType::kBool) return Status::Ok();
+  return unimplemented(node_where(node) + ": input dtype " + std::string(dtype_name(t)) +
+                       " is not supported by the CUDA kernel");
 }
 
 class ReduceTactic final : public CudaTactic {
@@ -207,15 +231,10 @@ class ReduceTactic final : public CudaTactic {
                        const std::vector<TensorDesc>& outputs) const override {
     if (inputs.empty() || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 1 output");
     const DType t = inputs[0].dtype;
-    if (integer_ok(node.op)) {
-      SINTER_RETURN_IF_ERROR(require_dtype(
-          node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kInt32, DType::kInt64}, "input"));
-    } else {
-      SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "input"));
-    }
+    SINTER_RETURN_IF_ERROR(reduce_dtype_ok(node, t));
     if (outputs[0].dtype != t) return invalid_argument(node_where(node) + ": output dtype must match the input");
     SINTER_ASSIGN_OR_RETURN(auto s, make_state(node, inputs));
-    SINTER_ASSIGN_OR_RETURN(ReducePlan p, plan_reduce(node, s->axes, inputs[0].dims));
+    SINTER_ASSIGN_OR_RETURN(ReducePlan p, plan_reduce_axes(node, s->axes, inputs[0].dims));
     const int64_t expect = p.copy ? numel(inputs[0].dims) : p.outputs;
     if (numel(outputs[0].dims) != expect) return invalid_argument(node_where(node) + ": output size disagrees with axes");
     return Status::Ok();
@@ -235,7 +254,7 @@ class ReduceTactic final : public CudaTactic {
     if (!s) return internal_error(node_where(node) + ": reduction enqueued without its prepared state");
     const DeviceTensor& x = inputs[0];
     DeviceTensor& y = outputs[0];
-    SINTER_ASSIGN_OR_RETURN(ReducePlan p, plan_reduce(node, s->axes, x.dims));
+    SINTER_ASSIGN_OR_RETURN(ReducePlan p, plan_reduce_axes(node, s->axes, x.dims));
     if (p.copy) return copy_bytes(node, ctx, x.data, y.data, dtype_size(x.dtype) * static_cast<size_t>(x.numel()));
     if (p.outputs == 0) return Status::Ok();
     switch (node.op) {
