@@ -1,5 +1,5 @@
 // Resize CUDA tactic against the reference: nearest rounding modes, linear with every coordinate
-// transformation, scales or sizes, axes, integer nearest, and the honest refusal of cubic.
+// transformation, scales or sizes, axes, integer nearest; cubic and antialias go to cuda.resize_filter.
 #if SINTER_WITH_CUDA
 #include <gtest/gtest.h>
 
@@ -85,7 +85,8 @@ TEST(CudaResize, AxesAndAspectRatio) {
   }
 }
 
-TEST(CudaResize, RefusesCubicAndAntialias) {
+// cuda.resize refuses cubic and antialias; cuda.resize_filter (op_modes_test.cpp) takes them.
+TEST(CudaResize, CubicAndAntialiasGoToTheFilterTactic) {
   SINTER_SKIP_WITHOUT_GPU();
   ir::Node node;
   node.op = ir::OpKind::kResize;
@@ -100,13 +101,21 @@ TEST(CudaResize, RefusesCubicAndAntialias) {
   const std::vector<cuda::TensorDesc> out = {{DType::kFloat32, {1, 1, 8, 8}, nullptr}};
   const auto& tactics = cuda::cuda_tactics(ir::OpKind::kResize);
   ASSERT_FALSE(tactics.empty());
-  node.attrs.set("mode", std::string("linear"));
-  for (const auto& t : tactics) EXPECT_TRUE(t->can_implement(node, in, out).ok()) << t->name();
-  node.attrs.set("mode", std::string("cubic"));
-  for (const auto& t : tactics) EXPECT_FALSE(t->can_implement(node, in, out).ok()) << t->name();
-  node.attrs.set("mode", std::string("linear"));
-  node.attrs.set("antialias", int64_t{1});
-  for (const auto& t : tactics) EXPECT_FALSE(t->can_implement(node, in, out).ok()) << t->name();
+  auto accepted_by = [&](const std::string& mode, int64_t antialias) {
+    node.attrs.set("mode", mode);
+    node.attrs.set("antialias", antialias);
+    std::string names;
+    for (const auto& t : tactics) {
+      if (!t->can_implement(node, in, out).ok()) continue;
+      if (!names.empty()) names += ' ';
+      names += t->name();
+    }
+    return names;
+  };
+  EXPECT_EQ(accepted_by("linear", 0), "cuda.resize");
+  EXPECT_EQ(accepted_by("cubic", 0), "cuda.resize_filter");
+  EXPECT_EQ(accepted_by("linear", 1), "cuda.resize_filter");
+  EXPECT_EQ(accepted_by("cubic", 1), "cuda.resize_filter");
 }
 
 }  // namespace

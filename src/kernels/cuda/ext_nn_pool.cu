@@ -7,12 +7,13 @@
 #include "ir/infer/conv_geometry.h"
 #include "kernels/cuda/ext_nn.h"
 #include "kernels/cuda/kernel_util.cuh"
+#include "kernels/cuda/pool.h"
 
 namespace sinter::cuda {
 
 namespace {
 
-constexpr int kMaxSpatial = 3;
+constexpr int kMaxSpatial = kPoolMaxSpatial;
 
 __device__ __forceinline__ float pow_abs(float v, float p) {
   const float a = fabsf(v);
@@ -25,15 +26,8 @@ __device__ __forceinline__ float root(float s, float p) {
 
 // ---- LpPool ---------------------------------------------------------------------------------------
 
-// Unused trailing spatial dims have size 1, kernel 1, stride 1, dilation 1, no padding.
-struct LpPoolParams {
-  int64_t planes = 0;
-  int64_t in[kMaxSpatial] = {1, 1, 1};
-  int64_t out[kMaxSpatial] = {1, 1, 1};
-  int64_t kernel[kMaxSpatial] = {1, 1, 1};
-  int64_t stride[kMaxSpatial] = {1, 1, 1};
-  int64_t dilation[kMaxSpatial] = {1, 1, 1};
-  int64_t pad_begin[kMaxSpatial] = {0, 0, 0};
+// The shared window (pool.h; LpPool ignores pad_end: the output dims already account for it).
+struct LpPoolParams : PoolWindow {
   float p = 2.f;
 };
 

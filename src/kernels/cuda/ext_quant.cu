@@ -1,11 +1,14 @@
-// QuantizeLinear, DequantizeLinear (8- and 16-bit integers and packed int4/uint4/int2/uint2; per-tensor,
-// per-axis and blocked scales and zero points) and DynamicQuantizeLinear (u8). The arithmetic mirrors
+// QuantizeLinear, DequantizeLinear (8- and 16-bit integers, packed int4/uint4/int2/uint2, the fp8 formats
+// and packed fp4 e2m1; per-tensor, per-axis and blocked scales and zero points) and DynamicQuantizeLinear
+// (u8). fp8 ignores its zero point (ONNX requires it to be zero) and honours `saturate`; fp4 adds its
+// zero point before rounding and always saturates, as the reference does. The arithmetic mirrors
 // the reference: x / scale in the promoted float type of x and scale (computed in f64, rounded to that
 // type), halves to even; the dequantized (x - zero_point) rounded to f32 before the f32 product with
 // the scale.
 #include <cmath>
 
 #include "kernels/cuda/ext_common.cuh"
+#include "kernels/cuda/small_float.cuh"
 
 namespace sinter::cuda {
 
@@ -33,7 +36,7 @@ struct ParamMap {
     const int code = (static_cast<const uint8_t*>(ptr)[k / per_byte] >> ((k % per_byte) * bits)) & ((1 << bits) - 1);
     return (is_signed && code >= (1 << (bits - 1))) ? code - (1 << bits) : code;
   }
-  // The parameter as f64 (scales are float types, zero points integers).
+  // The parameter as f64 (scales are float types, zero points integers or small floats).
   __device__ __forceinline__ double load(int64_t i) const {
     const int64_t k = index(i);
     switch (dtype) {
@@ -49,6 +52,14 @@ struct ParamMap {
       case DType::kUInt4: return packed(k, 4, false);
       case DType::kInt2: return packed(k, 2, true);
       case DType::kUInt2: return packed(k, 2, false);
+      case DType::kFloat4E2M1: {
+        const int code = (static_cast<const uint8_t*>(ptr)[k / 2] >> ((k % 2) * 4)) & 0xF;
+        return small_float::decode(static_cast<uint32_t>(code), small_float::Format{2, 1, 3});
+      }
+      case DType::kFloat8E4M3: return small_float::decode(static_cast<const uint8_t*>(ptr)[k], {4, 3, 1});
+      case DType::kFloat8E5M2: return small_float::decode(static_cast<const uint8_t*>(ptr)[k], {5, 2, 0});
+      case DType::kFloat8E4M3FNUZ: return small_float::decode(static_cast<const uint8_t*>(ptr)[k], {4, 3, 2});
+      case DType::kFloat8E5M2FNUZ: return small_float::decode(static_cast<const uint8_t*>(ptr)[k], {5, 2, 2});
       default: return 0.0;
     }
   }
@@ -143,6 +154,39 @@ __global__ void dequantize_packed_kernel(const uint8_t* __restrict__ x, Y* __res
   }
 }
 
+// fp8 outputs: v = x / scale in the division type, then rounded to the format (the zero point is zero).
+template <typename X>
+__global__ void quantize_fp8_kernel(const X* __restrict__ x, uint8_t* __restrict__ y, int64_t n, ParamMap scale,
+                                    DType div, small_float::Format f, bool saturate) {
+  SINTER_GRID_STRIDE(i, n) {
+    const double v = round_to(div, round_to(div, load_as<double>(x[i])) / round_to(div, scale.load(i)));
+    y[i] = static_cast<uint8_t>(small_float::encode(static_cast<float>(v), f, saturate));
+  }
+}
+
+// Packed fp4 e2m1 outputs (two per byte, low nibble first): x / scale (+ zero point, rounded to the
+// division type), saturating.
+template <typename X>
+__global__ void quantize_fp4_kernel(const X* __restrict__ x, uint8_t* __restrict__ y, int64_t n, ParamMap scale,
+                                    ParamMap zp, bool has_zp, DType div) {
+  SINTER_GRID_STRIDE(b, (n + 1) / 2) {
+    uint32_t byte = 0;
+    for (int k = 0; k < 2; ++k) {
+      const int64_t i = b * 2 + k;
+      if (i >= n) break;
+      double v = round_to(div, round_to(div, load_as<double>(x[i])) / round_to(div, scale.load(i)));
+      if (has_zp) v = round_to(div, v + zp.load(i));
+      byte |= small_float::encode(static_cast<float>(v), small_float::Format{2, 1, 3}, true) << (k * 4);
+    }
+    y[b] = static_cast<uint8_t>(byte);
+  }
+}
+
+bool quant_fp8(DType t) {
+  return t == DType::kFloat8E4M3 || t == DType::kFloat8E5M2 || t == DType::kFloat8E4M3FNUZ ||
+         t == DType::kFloat8E5M2FNUZ;
+}
+
 int packed_bits(DType t) { return (t == DType::kInt2 || t == DType::kUInt2) ? 2 : 4; }
 
 void packed_range(DType t, double* lo, double* hi) {
@@ -167,7 +211,7 @@ Status quantize_can_implement(const ir::Node& node, const std::vector<TensorDesc
   SINTER_RETURN_IF_ERROR(
       require_dtype(node, inputs[1].dtype, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "y_scale"));
   const DType out = outputs[0].dtype;
-  if (!quant_int(out) && !quant_packed(out))
+  if (!quant_int(out) && !quant_packed(out) && !quant_fp8(out) && out != DType::kFloat4E2M1)
     return unimplemented(node_where(node) + ": quantizing to " + std::string(dtype_name(out)));
   if (outputs[0].dims != inputs[0].dims) return invalid_argument(node_where(node) + ": output must have x's dims");
   SINTER_RETURN_IF_ERROR(division_type(node, inputs[0].dtype, inputs[1].dtype).status());
@@ -195,6 +239,23 @@ Status quantize_enqueue(const ir::Node& node, const LaunchContext& ctx, const st
     zp.ptr = inputs[2].data;
   }
   const DType out = outputs[0].dtype;
+  if (quant_fp8(out) || out == DType::kFloat4E2M1) {
+    small_float::Format f;
+    small_float::format_of(out, &f);
+    const bool saturate = node.attrs.get_int("saturate", 1) != 0;
+    return dispatch_float(inputs[0].dtype, [&](auto xtag) {
+      using X = typename decltype(xtag)::type;
+      const X* xp = static_cast<const X*>(inputs[0].data);
+      uint8_t* yp = static_cast<uint8_t*>(outputs[0].data);
+      if (out == DType::kFloat4E2M1) {
+        quantize_fp4_kernel<X><<<grid_for((n + 1) / 2, kThreads), kThreads, 0, ctx.stream>>>(xp, yp, n, scale, zp,
+                                                                                           has_zp, div);
+        return launch_status(node, "quantize_fp4_kernel");
+      }
+      quantize_fp8_kernel<X><<<grid_for(n, kThreads), kThreads, 0, ctx.stream>>>(xp, yp, n, scale, div, f, saturate);
+      return launch_status(node, "quantize_fp8_kernel");
+    });
+  }
   if (quant_packed(out)) {
     double plo = 0, phi = 0;
     packed_range(out, &plo, &phi);
@@ -242,7 +303,8 @@ bool dequant_int(DType t) { return quant_int(t) || t == DType::kInt32; }
 Status dequantize_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
                                 const std::vector<TensorDesc>& outputs) {
   if (inputs.size() < 2 || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 2 or 3 inputs");
-  if (!dequant_int(inputs[0].dtype) && !quant_packed(inputs[0].dtype))
+  const DType xt = inputs[0].dtype;
+  if (!dequant_int(xt) && !quant_packed(xt) && !quant_fp8(xt) && xt != DType::kFloat4E2M1)
     return unimplemented(node_where(node) + ": dequantizing " + std::string(dtype_name(inputs[0].dtype)));
   SINTER_RETURN_IF_ERROR(
       require_dtype(node, inputs[1].dtype, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "x_scale"));
@@ -271,7 +333,9 @@ Status dequantize_enqueue(const ir::Node& node, const LaunchContext& ctx, const 
     SINTER_ASSIGN_OR_RETURN(zp, param_map(node, inputs[0].dims, inputs[2].dims, inputs[2].dtype, "x_zero_point"));
     zp.ptr = inputs[2].data;
   }
-  if (quant_packed(inputs[0].dtype)) {
+  const DType xt = inputs[0].dtype;
+  const bool float_x = quant_fp8(xt) || xt == DType::kFloat4E2M1;
+  if (quant_packed(xt) || float_x) {
     ParamMap xin;  // x itself read element by element (mode 0 is per tensor: use per axis over all of x)
     xin.ptr = inputs[0].data;
     xin.dtype = inputs[0].dtype;
@@ -281,7 +345,8 @@ Status dequantize_enqueue(const ir::Node& node, const LaunchContext& ctx, const 
     return dispatch_float(outputs[0].dtype, [&](auto ytag) {
       using Y = typename decltype(ytag)::type;
       dequantize_packed_kernel<Y><<<grid_for(n, kThreads), kThreads, 0, ctx.stream>>>(
-          static_cast<const uint8_t*>(inputs[0].data), static_cast<Y*>(outputs[0].data), n, xin, scale, zp, has_zp);
+          static_cast<const uint8_t*>(inputs[0].data), static_cast<Y*>(outputs[0].data), n, xin, scale, zp,
+          has_zp && !float_x);  // the float formats dequantize without their zero point
       return launch_status(node, "dequantize_packed_kernel");
     });
   }

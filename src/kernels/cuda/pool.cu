@@ -1,6 +1,7 @@
 // MaxPool, AveragePool (1-3 spatial dims, pads/auto_pad, strides, dilations, ceil_mode via the output
 // dims, count_include_pad) with one thread per output, and GlobalAveragePool with one block per (n, c)
-// row. Arithmetic in f32.
+// row. Arithmetic in f32 (exact for MaxPool's i8/u8 inputs). MaxPool's Indices are flat positions in X
+// with the spatial part row-major (storage_order 0) or column-major (1).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -12,19 +13,11 @@ namespace sinter::cuda {
 
 namespace {
 
-constexpr int kMaxSpatial = 3;
+constexpr int kMaxSpatial = kPoolMaxSpatial;
 
-// Unused trailing spatial dims have size 1, kernel 1, stride 1, dilation 1, no padding.
-struct PoolParams {
-  int64_t planes = 0;  // N * C
-  int64_t in[kMaxSpatial] = {1, 1, 1};
-  int64_t out[kMaxSpatial] = {1, 1, 1};
-  int64_t kernel[kMaxSpatial] = {1, 1, 1};
-  int64_t stride[kMaxSpatial] = {1, 1, 1};
-  int64_t dilation[kMaxSpatial] = {1, 1, 1};
-  int64_t pad_begin[kMaxSpatial] = {0, 0, 0};
-  int64_t pad_end[kMaxSpatial] = {0, 0, 0};
+struct PoolParams : PoolWindow {
   bool count_include_pad = false;
+  bool column_major = false;  // storage_order 1: Indices count the first spatial dim fastest
 };
 
 template <typename T, bool kMax>
@@ -55,9 +48,10 @@ __global__ void pool_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t*
           const int64_t at = (h * p.in[1] + w) * p.in[2] + d;
           const float v = to_f32(xp[at]);
           if constexpr (kMax) {
-            if (v > best || best_at < 0) {
+            // The first maximum wins; NaN propagates (as the reference).
+            if (v > best || best_at < 0 || (isnan(v) && !isnan(best))) {
               best = v;
-              best_at = at;
+              best_at = p.column_major ? h + (w + d * p.in[1]) * p.in[0] : at;
             }
           } else {
             sum += v;
@@ -88,9 +82,11 @@ Result<PoolParams> pool_params(const ir::Node& node, const std::vector<int64_t>&
   if (strides.size() != n || dilations.size() != n || pads.size() != 2 * n)
     return invalid_argument(node_where(node) + ": strides/dilations/pads lengths disagree with the rank");
   const std::string auto_pad = node.attrs.get_string("auto_pad", "NOTSET");
-  if (node.attrs.get_int("storage_order", 0) != 0 && node.outputs.size() > 1)
-    return unimplemented(node_where(node) + ": MaxPool Indices with storage_order=1");
+  const int64_t storage_order = node.attrs.get_int("storage_order", 0);
+  if (storage_order != 0 && storage_order != 1)
+    return invalid_argument(node_where(node) + ": storage_order must be 0 or 1");
   PoolParams p;
+  p.column_major = storage_order == 1;
   p.planes = x[0] * x[1];
   p.count_include_pad = node.attrs.get_int("count_include_pad", 0) != 0;
   if (x[0] != y[0] || x[1] != y[1]) return invalid_argument(node_where(node) + ": pooling keeps N and C");
@@ -123,7 +119,12 @@ Status pool_can_implement(const ir::Node& node, const std::vector<TensorDesc>& i
                           const std::vector<TensorDesc>& outputs) {
   if (inputs.size() != 1 || outputs.empty()) return invalid_argument(node_where(node) + ": expects 1 input");
   const DType t = inputs[0].dtype;
-  SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "X"));
+  if (node.op == ir::OpKind::kMaxPool) {
+    SINTER_RETURN_IF_ERROR(require_dtype(
+        node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kInt8, DType::kUInt8}, "X"));
+  } else {
+    SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "X"));
+  }
   if (outputs[0].dtype != t) return invalid_argument(node_where(node) + ": Y dtype must match X");
   if (has_output(node, 1)) {
     if (node.op != ir::OpKind::kMaxPool || outputs.size() < 2 || outputs[1].dtype != DType::kInt64 ||
@@ -140,6 +141,16 @@ Status pool_enqueue(const ir::Node& node, const LaunchContext& ctx, const std::v
   if (n == 0) return Status::Ok();
   int64_t* indices = has_output(node, 1) && outputs.size() > 1 ? static_cast<int64_t*>(outputs[1].data) : nullptr;
   const bool is_max = node.op == ir::OpKind::kMaxPool;
+  const DType t = inputs[0].dtype;
+  if (is_max && (t == DType::kInt8 || t == DType::kUInt8)) {  // 8-bit integers: max only, exact in f32
+    auto run = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      pool_kernel<T, true><<<grid_for(n, 256), 256, 0, ctx.stream>>>(static_cast<const T*>(inputs[0].data),
+                                                                      static_cast<T*>(outputs[0].data), indices, p);
+      return launch_status(node, "pool_kernel");
+    };
+    return t == DType::kInt8 ? run(TypeTag<int8_t>{}) : run(TypeTag<uint8_t>{});
+  }
   return dispatch_float(inputs[0].dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* x = static_cast<const T*>(inputs[0].data);

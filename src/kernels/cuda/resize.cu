@@ -255,10 +255,10 @@ class ResizeTactic final : public CudaTactic {
     if (mode == "linear") {
       s->linear = true;
     } else if (mode != "nearest") {
-      return unimplemented(node_where(node) + ": Resize mode '" + mode + "' has no CUDA kernel");
+      return unimplemented(node_where(node) + ": Resize mode '" + mode + "' runs on cuda.resize_filter");
     }
     if (at.get_int("antialias", 0) != 0 && s->linear)
-      return unimplemented(node_where(node) + ": Resize with antialias has no CUDA kernel");
+      return unimplemented(node_where(node) + ": antialiased Resize runs on cuda.resize_filter");
     const std::string transform = at.get_string("coordinate_transformation_mode", "half_pixel");
     static const std::pair<const char*, Transform> kTransforms[] = {
         {"half_pixel", Transform::kHalfPixel},         {"half_pixel_symmetric", Transform::kHalfPixelSymmetric},
@@ -304,6 +304,9 @@ class ResizeTactic final : public CudaTactic {
 
 }  // namespace
 
-void register_cuda_resize() { register_cuda_tactic(ir::OpKind::kResize, std::make_shared<ResizeTactic>()); }
+void register_cuda_resize() {
+  register_cuda_tactic(ir::OpKind::kResize, std::make_shared<ResizeTactic>());
+  register_resize_filter();
+}
 
 }  // namespace sinter::cuda

@@ -55,10 +55,13 @@ void register_everything() {
 #if SINTER_CUDA_HAVE_ext_math
   register_cuda_ext_math();
 #endif
+#if SINTER_CUDA_HAVE_ext_random
+  register_cuda_ext_random();
+#endif
 }
 
 // Keeps the explicit list above in step with families.def.
-constexpr int kListedFamilies = 10;
+constexpr int kListedFamilies = 11;
 constexpr int kDefFamilies = 0
 #define SINTER_CUDA_FAMILY(f) +1
 #include "kernels/cuda/families.def"
