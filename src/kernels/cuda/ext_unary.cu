@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "kernels/cuda/ext_common.cuh"
+#include "kernels/cuda/small_float.cuh"
 
 namespace sinter::cuda {
 
@@ -218,83 +219,24 @@ __global__ void castlike_kernel(const In* __restrict__ x, Out* __restrict__ y, i
   SINTER_GRID_STRIDE(i, n) y[i] = convert<Out>(x[i]);
 }
 
-// The fp8 formats, as src/core/dtype.cpp's encoder describes them: `ebits` exponent and `mbits`
-// mantissa bits; specials 0: IEEE (inf and NaN in the top exponent), 1: fn (no inf, all ones is
-// NaN), 2: fnuz (no inf, no -0, 0x80 is the one NaN, bias one larger), 3: finite (fp4 e2m1: no inf,
-// no NaN, always saturating).
-struct Fp8Format {
-  int ebits = 4, mbits = 3, specials = 1;
-};
+// The fp8 and fp4 codecs are small_float.cuh's (the quantize and cast kernels share them).
+using Fp8Format = small_float::Format;
 
 Result<Fp8Format> fp8_format(DType t) {
-  switch (t) {
-    case DType::kFloat8E4M3: return Fp8Format{4, 3, 1};
-    case DType::kFloat8E5M2: return Fp8Format{5, 2, 0};
-    case DType::kFloat8E4M3FNUZ: return Fp8Format{4, 3, 2};
-    case DType::kFloat8E5M2FNUZ: return Fp8Format{5, 2, 2};
-    default: return unimplemented("not an fp8 format");
-  }
+  Fp8Format f;
+  if (t == DType::kFloat4E2M1 || !small_float::format_of(t, &f)) return unimplemented("not an fp8 format");
+  return f;
 }
 
 bool is_fp8(DType t) { return fp8_format(t).ok(); }
 
 __device__ __forceinline__ Fp8Format fp4_format() { return Fp8Format{2, 1, 3}; }
 
-__device__ __forceinline__ int fp8_bias(const Fp8Format& f) { return (1 << (f.ebits - 1)) - (f.specials == 2 ? 0 : 1); }
-
-__device__ uint32_t fp8_nan(const Fp8Format& f, bool negative) {
-  const uint32_t sign_bit = 1u << (f.ebits + f.mbits);
-  if (f.specials == 2) return sign_bit;
-  if (f.specials == 3) return negative ? 0u : sign_bit;  // no NaN: a zero with the sign flipped
-  return (negative ? sign_bit : 0u) | (sign_bit - 1u);
+__device__ __forceinline__ uint8_t fp8_encode(float v, const Fp8Format& f, bool saturate) {
+  return static_cast<uint8_t>(small_float::encode(v, f, saturate));
 }
 
-// Round to nearest even, saturating or not, exactly as encode_small_float on the host.
-__device__ uint8_t fp8_encode(float v, const Fp8Format& f, bool saturate) {
-  const bool negative = signbit(v);
-  const uint32_t sign_bit = 1u << (f.ebits + f.mbits);
-  const uint32_t sign = negative ? sign_bit : 0u;
-  if (isnan(v)) return static_cast<uint8_t>(fp8_nan(f, negative));
-  const uint32_t max_exp = (1u << f.ebits) - (f.specials == 0 ? 2u : 1u);
-  const uint32_t max_man = (1u << f.mbits) - (f.specials == 1 ? 2u : 1u);
-  const int bias = fp8_bias(f);
-  const double max_finite = ldexp(1.0 + ldexp(static_cast<double>(max_man), -f.mbits), static_cast<int>(max_exp) - bias);
-  auto overflow = [&]() -> uint8_t {
-    if (saturate || f.specials == 3) return static_cast<uint8_t>(sign | (max_exp << f.mbits) | max_man);
-    if (f.specials == 0) return static_cast<uint8_t>(sign | (((1u << f.ebits) - 1u) << f.mbits));
-    return static_cast<uint8_t>(fp8_nan(f, negative));
-  };
-  if (isinf(v)) return overflow();
-  const uint32_t zero = f.specials == 2 ? 0u : sign;
-  const double a = fabs(static_cast<double>(v));
-  if (a == 0.0) return static_cast<uint8_t>(zero);
-  const int min_exp = 1 - bias;
-  const int e = max(ilogb(a), min_exp);
-  const double steps = rint(ldexp(a, f.mbits - e));
-  if (steps == 0.0) return static_cast<uint8_t>(zero);
-  const double rounded = ldexp(steps, e - f.mbits);
-  if (rounded > max_finite) return overflow();
-  if (rounded < ldexp(1.0, min_exp)) return static_cast<uint8_t>(sign | static_cast<uint32_t>(steps));
-  const int re = ilogb(rounded);
-  const uint32_t man = static_cast<uint32_t>(ldexp(rounded, f.mbits - re)) - (1u << f.mbits);
-  return static_cast<uint8_t>(sign | (static_cast<uint32_t>(re + bias) << f.mbits) | man);
-}
-
-__device__ float fp8_decode(uint32_t v, const Fp8Format& f) {
-  const uint32_t sign_bit = 1u << (f.ebits + f.mbits);
-  const bool negative = (v & sign_bit) != 0;
-  const uint32_t exp_field = (v >> f.mbits) & ((1u << f.ebits) - 1u);
-  const uint32_t man = v & ((1u << f.mbits) - 1u);
-  const uint32_t top = (1u << f.ebits) - 1u;
-  const int bias = fp8_bias(f);
-  if (f.specials == 2 && v == sign_bit) return NAN;
-  if (f.specials == 0 && exp_field == top) return man ? NAN : (negative ? -INFINITY : INFINITY);
-  if (f.specials == 1 && exp_field == top && man == (1u << f.mbits) - 1u) return NAN;
-  const double out = exp_field == 0 ? ldexp(static_cast<double>(man), 1 - bias - f.mbits)
-                                    : ldexp(1.0 + ldexp(static_cast<double>(man), -f.mbits),
-                                            static_cast<int>(exp_field) - bias);
-  return static_cast<float>(negative ? -out : out);
-}
+__device__ __forceinline__ float fp8_decode(uint32_t v, const Fp8Format& f) { return small_float::decode(v, f); }
 
 template <typename In>
 __global__ void to_fp8_kernel(const In* __restrict__ x, uint8_t* __restrict__ y, int64_t n, Fp8Format f,
