@@ -9,6 +9,7 @@
 #if SINTER_WITH_CUDA
 #include "llm/llm_runner.h"
 
+#include <cuda_profiler_api.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -447,8 +448,11 @@ TEST(LlmCudaBench, Llama31_8B) {
     using clock = std::chrono::steady_clock;
     auto secs = [](clock::time_point t0) { return std::chrono::duration<double>(clock::now() - t0).count(); };
     // Prefill 512: one warm-up, then the median of 5.
+    // SINTER_LLM_BENCH_PROFILE=1: a kernel split under ncu; the timed loops shrink to one run each.
+    const char* prof = std::getenv("SINTER_LLM_BENCH_PROFILE");
+    const bool profile = prof && *prof == '1';
     std::vector<double> prefill;
-    for (int r = 0; r < 6; ++r) {
+    for (int r = 0; r < (profile ? 2 : 6); ++r) {
       model->reset();
       const auto p = ids(512);
       const auto t0 = clock::now();
@@ -459,7 +463,7 @@ TEST(LlmCudaBench, Llama31_8B) {
     // Decode: prompt 128, then 128 new tokens, greedy (argmax on the device, one id back per step), 3 runs,
     // median.
     std::vector<double> decode;
-    for (int r = 0; r < 4; ++r) {
+    for (int r = 0; r < (profile ? 2 : 4); ++r) {
       model->reset();
       auto got = model->forward(ids(128), 0);
       ASSERT_TRUE(got.ok());
@@ -473,6 +477,17 @@ TEST(LlmCudaBench, Llama31_8B) {
       if (r > 0) decode.push_back(secs(t0));
     }
     std::sort(decode.begin(), decode.end());
+    if (profile) {
+      // One more greedy step at context 192 between cudaProfilerStart/Stop, for a kernel split with
+      // `ncu --profile-from-start off` (each kernel of the step's graph is then measured on its own).
+      model->reset();
+      auto got = model->forward(ids(191), 0);
+      ASSERT_TRUE(got.ok());
+      ASSERT_TRUE(model->decode_greedy(1, 191).ok());
+      ASSERT_EQ(cudaProfilerStart(), cudaSuccess);
+      ASSERT_TRUE(model->decode_greedy(2, 192).ok());
+      ASSERT_EQ(cudaProfilerStop(), cudaSuccess);
+    }
     const double prefill_s = prefill[prefill.size() / 2], decode_s = decode[decode.size() / 2];
     const double bytes = model->decode_bytes(192);  // mean context of the 128 steps
     nlohmann::json r = {{"variant", variant},

@@ -6,8 +6,8 @@
 // adjacent weight rows, so the SwiGLU epilogue sees gate j and up j, which the runner interleaves) strided by the
 // number of warps in the grid. x (optionally RMS-normalized, the fused RMSNormalization) is staged in shared
 // memory in T once per block, so that cost (a read of x, a reduction, block barriers) is paid a few hundred times
-// per projection rather than once per 16 rows. Products accumulate in f32, except that the int4 path on f16 sums each 8
-// products of (q - 8) * x in half2 before adding them to the f32 total (one rounding per 8 terms; see docs/llm.md).
+// per projection rather than once per 16 rows. Products accumulate in f32, except that the int4 path on f16 sums each 32
+// products of (q - 8) * x (one 16-byte vector) in half2 before adding them to the f32 total (see docs/llm.md).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -54,24 +54,35 @@ struct VecTraits {
   static constexpr bool kPermuteX = kKind == WeightKind::kInt4 && std::is_same_v<T, __half>;
 };
 
-// Dot of one 16-byte weight vector with its x elements, unscaled. The vector's x is kElems / 8 chunks of 8
-// elements; chunk i sits at xs + i * sub_stride in shared memory (see the staging loop: chunks are stored
-// transposed so that the 32 lanes of a warp, which read the same chunk i of 32 consecutive vectors, read 512
-// consecutive bytes: no bank conflicts; reading a vector's x contiguously made the int4 path 4-way conflicted).
-template <typename T, WeightKind kKind>
-__device__ __forceinline__ float vec_dot(const uint4& wv, const T* xs, int sub_stride) {
+// Dots of kR weight vectors (one 16-byte vector per row, all at the same vector index) with their x elements,
+// unscaled. x is read from shared memory once for all kR rows (reading it per row made shared memory, not DRAM,
+// the limit of the int4 path). The vector's x is kElems / 8 chunks of 8 elements; chunk i sits at
+// xs + i * sub_stride (see the staging loop: chunks are stored transposed so that the 32 lanes of a warp, which
+// read the same chunk i of 32 consecutive vectors, read 512 consecutive bytes: no bank conflicts).
+//
+// Integer weights become floats with exponent tricks instead of integer-to-float conversions (a quarter-rate
+// instruction on these GPUs): a byte or nibble u or'ed into the mantissa of 2^23 (f32) or 1024 (f16) gives
+// 2^23 + u or 1024 + u exactly, and one subtraction gives the signed value.
+template <typename T, WeightKind kKind, int kR>
+__device__ __forceinline__ void vec_dot_rows(const uint4 (&wv)[kR], const T* xs, int sub_stride, float (&out)[kR]) {
   using V2 = typename Vec2<T>::type;
-  const uint32_t words[4] = {wv.x, wv.y, wv.z, wv.w};
-  float acc = 0.f;
+#pragma unroll
+  for (int r = 0; r < kR; ++r) out[r] = 0.f;
   if constexpr (kKind == WeightKind::kFloat) {
     const uint4 xv = *reinterpret_cast<const uint4*>(xs);
-    const V2* w2 = reinterpret_cast<const V2*>(&wv);
     const V2* x2 = reinterpret_cast<const V2*>(&xv);
+    float2 xf[4];
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const float2 a = Vec2<T>::to_float2(w2[i]), b = Vec2<T>::to_float2(x2[i]);
-      acc = fmaf(a.x, b.x, acc);
-      acc = fmaf(a.y, b.y, acc);
+    for (int i = 0; i < 4; ++i) xf[i] = Vec2<T>::to_float2(x2[i]);
+#pragma unroll
+    for (int r = 0; r < kR; ++r) {
+      const V2* w2 = reinterpret_cast<const V2*>(&wv[r]);
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const float2 a = Vec2<T>::to_float2(w2[i]);
+        out[r] = fmaf(a.x, xf[i].x, out[r]);
+        out[r] = fmaf(a.y, xf[i].y, out[r]);
+      }
     }
   } else if constexpr (kKind == WeightKind::kInt8) {
 #pragma unroll
@@ -79,50 +90,86 @@ __device__ __forceinline__ float vec_dot(const uint4& wv, const T* xs, int sub_s
       // Chunk j: elements 8j .. 8j+7, i.e. words 2j and 2j+1.
       const uint4 xv = *reinterpret_cast<const uint4*>(xs + j * sub_stride);
       const V2* x2 = reinterpret_cast<const V2*>(&xv);
+      float xf[8];
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const float2 x01 = Vec2<T>::to_float2(x2[2 * h]), x23 = Vec2<T>::to_float2(x2[2 * h + 1]);
-        const uint32_t wd = words[2 * j + h];
-        acc = fmaf(static_cast<float>(static_cast<int8_t>(wd & 0xFF)), x01.x, acc);
-        acc = fmaf(static_cast<float>(static_cast<int8_t>((wd >> 8) & 0xFF)), x01.y, acc);
-        acc = fmaf(static_cast<float>(static_cast<int8_t>((wd >> 16) & 0xFF)), x23.x, acc);
-        acc = fmaf(static_cast<float>(static_cast<int8_t>(wd >> 24)), x23.y, acc);
+      for (int i = 0; i < 4; ++i) {
+        const float2 f = Vec2<T>::to_float2(x2[i]);
+        xf[2 * i] = f.x, xf[2 * i + 1] = f.y;
+      }
+#pragma unroll
+      for (int r = 0; r < kR; ++r) {
+        const uint32_t words[2] = {j == 0 ? wv[r].x : wv[r].z, j == 0 ? wv[r].y : wv[r].w};
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const uint32_t biased = words[h] ^ 0x80808080u;  // signed byte b -> b + 128 in 0..255
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            // 0x4B0000uu is 2^23 + uu; minus 2^23 + 128 gives b.
+            const float q = __uint_as_float(__byte_perm(biased, 0x4B000000u, 0x7650u | e)) - 8388736.f;
+            out[r] = fmaf(q, xf[4 * h + e], out[r]);
+          }
+        }
       }
     }
   } else if constexpr (std::is_same_v<T, __half>) {
-    // int4 on f16: 0x6400 | u is the half 1024 + u; minus 1032 gives u - 8 exactly.
-    const __half2 bias = __half2half2(__ushort_as_half(0x6408));  // 1032
+    // int4 on f16: 0x6400 | u is the half 1024 + u; minus 1032 gives u - 8. The odd nibbles are taken in place
+    // (0x6400 | 16u = 1024 + 16u) and brought down by one fma: (1024 + 16u) / 16 - 72 = u - 8, exact.
+    // Nibble pairs: (k0,k4), (k1,k5) from the word, (k2,k6), (k3,k7) from the word >> 8; x is stored in that
+    // order. The vector's 32 products are summed in half2 (16 per half) and then added to the f32 total: the
+    // conversions and f32 adds of a flush per word were an eighth of the kernel's instructions, and this path
+    // is bound by instruction issue, not by DRAM.
+    const __half2 bias_lo = __half2half2(__ushort_as_half(0x6408));  // 1032
+    const __half2 sixteenth = __half2half2(__ushort_as_half(0x2C00));  // 1/16
+    const __half2 bias_hi = __half2half2(__ushort_as_half(0xD480));  // -72
+    __half2 part[kR];
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       const uint4 xv = *reinterpret_cast<const uint4*>(xs + i * sub_stride);
       const __half2* x2 = reinterpret_cast<const __half2*>(&xv);
-      const uint32_t wd = words[i];
-      __half2 part = __float2half2_rn(0.f);
 #pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        const uint32_t bits = ((wd >> (4 * j)) & 0x000F000Fu) | 0x64006400u;
-        const __half2 q = __hsub2(*reinterpret_cast<const __half2*>(&bits), bias);
-        part = __hfma2(q, x2[j], part);
+      for (int r = 0; r < kR; ++r) {
+        const uint32_t wd = i == 0 ? wv[r].x : i == 1 ? wv[r].y : i == 2 ? wv[r].z : wv[r].w;
+        const uint32_t hi = wd >> 8;
+        const uint32_t b0 = (wd & 0x000F000Fu) | 0x64006400u, b1 = (wd & 0x00F000F0u) | 0x64006400u;
+        const uint32_t b2 = (hi & 0x000F000Fu) | 0x64006400u, b3 = (hi & 0x00F000F0u) | 0x64006400u;
+        const __half2 q0 = __hsub2(*reinterpret_cast<const __half2*>(&b0), bias_lo);
+        const __half2 q1 = __hfma2(*reinterpret_cast<const __half2*>(&b1), sixteenth, bias_hi);
+        const __half2 q2 = __hsub2(*reinterpret_cast<const __half2*>(&b2), bias_lo);
+        const __half2 q3 = __hfma2(*reinterpret_cast<const __half2*>(&b3), sixteenth, bias_hi);
+        part[r] = i == 0 ? __hmul2(q0, x2[0]) : __hfma2(q0, x2[0], part[r]);
+        part[r] = __hfma2(q1, x2[1], part[r]);
+        part[r] = __hfma2(q2, x2[2], part[r]);
+        part[r] = __hfma2(q3, x2[3], part[r]);
       }
-      const float2 pf = __half22float2(part);
-      acc += pf.x + pf.y;
+    }
+#pragma unroll
+    for (int r = 0; r < kR; ++r) {
+      const float2 pf = __half22float2(part[r]);
+      out[r] = pf.x + pf.y;
     }
   } else {
-    // int4 on bf16: through f32 (nibble i of a word is k = i of its 8 elements).
+    // int4 on bf16: through f32 (nibble e of a word is k = e of its 8 elements): 0x4B000000 | u is 2^23 + u.
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       const uint4 xv = *reinterpret_cast<const uint4*>(xs + i * sub_stride);
       const V2* x2 = reinterpret_cast<const V2*>(&xv);
-      const uint32_t wd = words[i];
+      float xf[8];
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
-        const float2 xf = Vec2<T>::to_float2(x2[j]);
-        acc = fmaf(static_cast<float>(static_cast<int>((wd >> (8 * j)) & 0xF) - 8), xf.x, acc);
-        acc = fmaf(static_cast<float>(static_cast<int>((wd >> (8 * j + 4)) & 0xF) - 8), xf.y, acc);
+        const float2 f = Vec2<T>::to_float2(x2[j]);
+        xf[2 * j] = f.x, xf[2 * j + 1] = f.y;
+      }
+#pragma unroll
+      for (int r = 0; r < kR; ++r) {
+        const uint32_t wd = i == 0 ? wv[r].x : i == 1 ? wv[r].y : i == 2 ? wv[r].z : wv[r].w;
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+          const float q = __uint_as_float(0x4B000000u | ((wd >> (4 * e)) & 0xFu)) - 8388616.f;  // u - 8
+          out[r] = fmaf(q, xf[e], out[r]);
+        }
       }
     }
   }
-  return acc;
 }
 
 __device__ __forceinline__ float warp_sum(float v) {
@@ -136,7 +183,23 @@ __device__ __forceinline__ float round_t(float v) {
   return to_f32(from_f32<T>(v));
 }
 
+// One work item of a warp: kUnroll 16-byte vectors per lane of each of the kRowsPerWarp rows of a row pair (a
+// "slab" of 32 x kUnroll vectors of the rows), with the scales that go with them.
+struct Batch {
+  uint4 w[kRowsPerWarp][kUnroll];
+  float s[kRowsPerWarp][kUnroll];
+};
+
+// Largest K staged through registers (8 chunks of 8 elements per thread); longer rows take a plain loop.
+constexpr int kStageRegs = 8;
+
 // kMaxM: the most rows of x this instantiation handles (1 for decode, which then needs far fewer registers).
+//
+// Each warp walks a flat sequence of work items (row pair p, slab s): the slabs of its first pair, then those of
+// pair p + warps in grid, ... The loads of the next item are issued before the current one is computed (a register
+// double buffer), so a warp keeps one item of weights in flight while it unpacks and multiplies the previous one
+// and across its row-pair boundaries; waiting for each batch before computing it left DRAM idle for the whole
+// compute phase, which for int4 (8x the arithmetic per byte of f16) cost half the bandwidth.
 template <typename T, WeightKind kKind, int kMaxM>
 __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
   using VT = VecTraits<T, kKind>;
@@ -152,10 +215,10 @@ __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
 
   pdl_trigger();
-  // Persistent grid: a few blocks per SM, each warp walking row pairs pair, pair + warps_total, ... x is staged
-  // (and normalized) once per block, not once per 16 rows.
   constexpr int kE = VT::kElems;
+  constexpr int kSlab = 32 * kUnroll;  // vectors of a row per work item
   const int nvec = static_cast<int>(K / kE);
+  const int slabs = (nvec + kSlab - 1) / kSlab;
   const int64_t row_bytes = kKind == WeightKind::kFloat ? K * 2 : kKind == WeightKind::kInt8 ? K : K / 2;
   const int ngroups = a.group > 0 ? static_cast<int>(K / a.group) : 1;
   const int vec_per_group = a.group > 0 ? static_cast<int>(a.group / kE) : 1;
@@ -164,207 +227,249 @@ __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
   const int vpg_shift = __ffs(vec_per_group) - 1;
   const int64_t npairs = (N + kRowsPerWarp - 1) / kRowsPerWarp;
   const int64_t warps_total = static_cast<int64_t>(gridDim.x) * kWarps;
+  const char* wbase = static_cast<const char*>(a.w);
+  const T* sbase = static_cast<const T*>(a.scales);
 
-  // Scales are loaded together with their weights (a scale load issued only when its vector is consumed
-  // would put one dependent memory latency on every vector).
-  auto load_scale = [&](const T* srow, int v) -> float {
-    if constexpr (kKind == WeightKind::kFloat) {
-      return 1.f;
-    } else {
-      const int g = ngroups == 1 ? 0 : vpg_pow2 ? v >> vpg_shift : v / vec_per_group;
-      return to_f32(srow[g]);
-    }
-  };
-  struct Pair {
-    int64_t row0;
-    int64_t rows[kRowsPerWarp];
-    const uint4* wrow[kRowsPerWarp];
-    const T* srow[kRowsPerWarp];
-  };
-  auto make_pair = [&](int64_t pair) {
-    Pair p;
-    p.row0 = pair * kRowsPerWarp;
+  // Loads item (pair, slab): the weights (streamed: read once) and, issued with them, their scales (a scale load
+  // issued only when its vector is consumed would put one dependent memory latency on every vector). Rows past
+  // N repeat row N - 1 (their results are dropped); vectors past the row's end are not loaded.
+  auto load_batch = [&](int64_t pair, int slab, Batch& b) {
+    const int v0 = slab * kSlab + lane;
 #pragma unroll
     for (int r = 0; r < kRowsPerWarp; ++r) {
-      p.rows[r] = p.row0 + r < N ? p.row0 + r : N - 1;
-      p.wrow[r] = reinterpret_cast<const uint4*>(static_cast<const char*>(a.w) + p.rows[r] * row_bytes);
-      p.srow[r] = static_cast<const T*>(a.scales) + (a.scales ? p.rows[r] * ngroups : 0);
+      const int64_t row = min(pair * kRowsPerWarp + r, N - 1);
+      const uint4* wrow = reinterpret_cast<const uint4*>(wbase + row * row_bytes);
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const int v = v0 + 32 * u;
+        b.w[r][u] = v < nvec ? __ldcs(wrow + v) : make_uint4(0, 0, 0, 0);
+      }
     }
-    return p;
+#pragma unroll
+    for (int r = 0; r < kRowsPerWarp; ++r) {
+      const int64_t row = min(pair * kRowsPerWarp + r, N - 1);
+#pragma unroll
+      for (int u = 0; u < kUnroll; ++u) {
+        const int v = v0 + 32 * u;
+        if constexpr (kKind == WeightKind::kFloat) {
+          b.s[r][u] = 1.f;
+        } else {
+          const int g = ngroups == 1 ? 0 : vpg_pow2 ? v >> vpg_shift : v / vec_per_group;
+          b.s[r][u] = v < nvec ? to_f32(__ldg(sbase + row * ngroups + g)) : 0.f;
+        }
+      }
+    }
   };
 
   // The weights do not depend on the previous kernel: with programmatic dependent launch this block may start
-  // while that kernel finishes, so the first batch of the warp's first pair is loaded before waiting for it.
+  // while that kernel finishes, so the warp's first item is loaded before waiting for it.
   int64_t pair = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
   const bool live = pair < npairs;
-  const bool prefetched = live && lane + 32 * (kUnroll - 1) < nvec;
-  uint4 pre[kRowsPerWarp][kUnroll];
-  float pre_scale[kRowsPerWarp][kUnroll];
-  if (prefetched) {
-    const Pair p = make_pair(pair);
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) pre[r][u] = __ldcs(p.wrow[r] + lane + 32 * u);
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) pre_scale[r][u] = load_scale(p.srow[r], lane + 32 * u);
+  Batch cur;
+  if (live) load_batch(pair, 0, cur);
+  // So is gamma: copied into shared memory (after the M rows of x) meanwhile; each thread copies the chunks it
+  // normalizes below, so its own wait is enough.
+  const int64_t chunks = K / 8;
+  T* gs = xs + static_cast<int64_t>(M) * K;
+  if (gamma) {
+    for (int64_t c = tid; c < chunks; c += kThreads) copy16_async(gs + c * 8, gamma + c * 8);
+    copy_async_commit();
   }
   pdl_wait();
 
-  // Then stage x (normalized when asked) in shared memory, 8 elements at a time.
-  const int64_t chunks = K / 8;
-  if (gamma) {
-    float ss[kGemvMaxRows] = {0.f, 0.f, 0.f, 0.f};
-    for (int64_t c = tid; c < chunks; c += kThreads)
+  // Then stage x (normalized when asked) in shared memory, 8 elements at a time. Chunk c = vector c / S, chunk
+  // c % S of it (S = kElems / 8) goes to slot (c % S) * nvec + c / S.
+  constexpr int kS = VT::kElems / 8;
+  auto store_chunk = [&](int m, int64_t c, const uint4& v, const uint4& gv, float inv) {
+    const T* e = reinterpret_cast<const T*>(&v);
+    const T* g = reinterpret_cast<const T*>(&gv);
+    T out[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const T val = gamma ? from_f32<T>(to_f32(e[i]) * inv * to_f32(g[i])) : e[i];
+      out[VT::kPermuteX ? int4_f16_position(i) : i] = val;
+    }
+    const int64_t slot = (c % kS) * nvec + c / kS;
+    *reinterpret_cast<uint4*>(xs + m * K + slot * 8) = *reinterpret_cast<const uint4*>(out);
+  };
+  if (M == 1 && chunks <= static_cast<int64_t>(kThreads) * kStageRegs) {
+    // Decode: every load of x (and of gamma) is issued before any is used: one memory latency, not one per chunk.
+    uint4 xr[kStageRegs];
+#pragma unroll
+    for (int i = 0; i < kStageRegs; ++i) {
+      const int64_t c = tid + static_cast<int64_t>(i) * kThreads;
+      if (c < chunks) xr[i] = *reinterpret_cast<const uint4*>(x + c * 8);
+    }
+    float inv = 1.f;
+    if (gamma) {
+      float ss = 0.f;
+#pragma unroll
+      for (int i = 0; i < kStageRegs; ++i) {
+        if (tid + static_cast<int64_t>(i) * kThreads >= chunks) break;
+        const T* e = reinterpret_cast<const T*>(&xr[i]);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) ss += to_f32(e[j]) * to_f32(e[j]);
+      }
+      ss = warp_sum(ss);
+      if (lane == 0) red[0][warp] = ss;
+      __syncthreads();
+      float s = 0.f;
+#pragma unroll
+      for (int w = 0; w < kWarps; ++w) s += red[0][w];
+      inv = rsqrtf(s / static_cast<float>(K) + a.norm_eps);
+    }
+    if (gamma) copy_async_wait_all();
+    uint4 gr[kStageRegs];
+#pragma unroll
+    for (int i = 0; i < kStageRegs; ++i) {
+      const int64_t c = tid + static_cast<int64_t>(i) * kThreads;
+      gr[i] = make_uint4(0, 0, 0, 0);
+      if (gamma && c < chunks) gr[i] = *reinterpret_cast<const uint4*>(gs + c * 8);
+    }
+#pragma unroll
+    for (int i = 0; i < kStageRegs; ++i) {
+      const int64_t c = tid + static_cast<int64_t>(i) * kThreads;
+      if (c < chunks) store_chunk(0, c, xr[i], gr[i], inv);
+    }
+  } else {
+    if (gamma) {
+      float ss[kGemvMaxRows] = {0.f, 0.f, 0.f, 0.f};
+      for (int64_t c = tid; c < chunks; c += kThreads)
+#pragma unroll
+        for (int m = 0; m < kGemvMaxRows; ++m) {
+          if (m >= M) break;
+          const uint4 v = *reinterpret_cast<const uint4*>(x + m * x_stride + c * 8);
+          const T* e = reinterpret_cast<const T*>(&v);
+#pragma unroll
+          for (int i = 0; i < 8; ++i) ss[m] += to_f32(e[i]) * to_f32(e[i]);
+        }
 #pragma unroll
       for (int m = 0; m < kGemvMaxRows; ++m) {
-        if (m >= M) break;
+        const float s = warp_sum(ss[m]);
+        if (lane == 0) red[m][warp] = s;
+      }
+      __syncthreads();
+      if (tid < M) {
+        float s = 0.f;
+        for (int w = 0; w < kWarps; ++w) s += red[tid][w];
+        inv_rms[tid] = rsqrtf(s / static_cast<float>(K) + a.norm_eps);
+      }
+      __syncthreads();
+    }
+    if (gamma) copy_async_wait_all();
+    for (int64_t c = tid; c < chunks; c += kThreads)
+      for (int m = 0; m < M; ++m) {
         const uint4 v = *reinterpret_cast<const uint4*>(x + m * x_stride + c * 8);
-        const T* e = reinterpret_cast<const T*>(&v);
-#pragma unroll
-        for (int i = 0; i < 8; ++i) ss[m] += to_f32(e[i]) * to_f32(e[i]);
+        uint4 gv = make_uint4(0, 0, 0, 0);
+        if (gamma) gv = *reinterpret_cast<const uint4*>(gs + c * 8);
+        store_chunk(m, c, v, gv, gamma ? inv_rms[m] : 1.f);
       }
-#pragma unroll
-    for (int m = 0; m < kGemvMaxRows; ++m) {
-      const float s = warp_sum(ss[m]);
-      if (lane == 0) red[m][warp] = s;
-    }
-    __syncthreads();
-    if (tid < M) {
-      float s = 0.f;
-      for (int w = 0; w < kWarps; ++w) s += red[tid][w];
-      inv_rms[tid] = rsqrtf(s / static_cast<float>(K) + a.norm_eps);
-    }
-    __syncthreads();
   }
-  for (int64_t c = tid; c < chunks; c += kThreads)
-    for (int m = 0; m < M; ++m) {
-      const uint4 v = *reinterpret_cast<const uint4*>(x + m * x_stride + c * 8);
-      const T* e = reinterpret_cast<const T*>(&v);
-      T out[8];
-      uint4 gv = make_uint4(0, 0, 0, 0);
-      if (gamma) gv = *reinterpret_cast<const uint4*>(gamma + c * 8);
-      const T* g = reinterpret_cast<const T*>(&gv);
-#pragma unroll
-      for (int i = 0; i < 8; ++i) {
-        const T val = gamma ? from_f32<T>(to_f32(e[i]) * inv_rms[m] * to_f32(g[i])) : e[i];
-        out[VT::kPermuteX ? int4_f16_position(i) : i] = val;
-      }
-      // Chunk c = vector c / S, chunk c % S of it (S = kElems / 8) goes to slot (c % S) * nvec + c / S.
-      constexpr int kS = VT::kElems / 8;
-      const int64_t slot = (c % kS) * nvec + c / kS;
-      *reinterpret_cast<uint4*>(xs + m * K + slot * 8) = *reinterpret_cast<const uint4*>(out);
-    }
   __syncthreads();
   if (!live) return;
 
   const T* bias = static_cast<const T*>(a.bias);
   const T* res = static_cast<const T*>(a.residual);
-  // One row pair: dot products over K, then the epilogue. kPre: the first batch is in pre/pre_scale (the first
-  // pair only; a separate instantiation so the prefetch registers are dead in the loop over later pairs).
-  auto do_pair = [&]<bool kPre>(const Pair& p) {
-    float acc[kMaxM][kRowsPerWarp];
+  float acc[kMaxM][kRowsPerWarp];
 #pragma unroll
-    for (int m = 0; m < kMaxM; ++m)
+  for (int m = 0; m < kMaxM; ++m)
 #pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = 0.f;
-    auto consume = [&](const uint4& wv, int v, int r, float scale) {
+    for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = 0.f;
+
+  // Multiplies one item into acc.
+  auto consume = [&](const Batch& b, int slab) {
+    const int v0 = slab * kSlab + lane;
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int v = v0 + 32 * u;
+      if (v >= nvec) break;
+      uint4 wv[kRowsPerWarp];
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) wv[r] = b.w[r][u];
 #pragma unroll
       for (int m = 0; m < kMaxM; ++m) {
         if (m >= M) break;
-        const float d = vec_dot<T, kKind>(wv, xs + m * K + static_cast<int64_t>(v) * 8, nvec * 8);
-        if constexpr (kKind == WeightKind::kFloat)
-          acc[m][r] += d;
-        else
-          acc[m][r] = fmaf(d, scale, acc[m][r]);
+        float d[kRowsPerWarp];
+        vec_dot_rows<T, kKind, kRowsPerWarp>(wv, xs + m * K + static_cast<int64_t>(v) * 8, nvec * 8, d);
+#pragma unroll
+        for (int r = 0; r < kRowsPerWarp; ++r) {
+          if constexpr (kKind == WeightKind::kFloat)
+            acc[m][r] += d[r];
+          else
+            acc[m][r] = fmaf(d[r], b.s[r][u], acc[m][r]);
+        }
       }
-    };
-    int v = lane;
-    if constexpr (kPre) {
-#pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-        for (int u = 0; u < kUnroll; ++u) consume(pre[r][u], v + 32 * u, r, pre_scale[r][u]);
-      v += 32 * kUnroll;
     }
-    for (; v + 32 * (kUnroll - 1) < nvec; v += 32 * kUnroll) {
-      uint4 wv[kRowsPerWarp][kUnroll];
-      float sc[kRowsPerWarp][kUnroll];
-#pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-        for (int u = 0; u < kUnroll; ++u) wv[r][u] = __ldcs(p.wrow[r] + v + 32 * u);  // streamed: read once
-#pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-        for (int u = 0; u < kUnroll; ++u) sc[r][u] = load_scale(p.srow[r], v + 32 * u);
-#pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r)
-#pragma unroll
-        for (int u = 0; u < kUnroll; ++u) consume(wv[r][u], v + 32 * u, r, sc[r][u]);
-    }
-    for (; v < nvec; v += 32) {
-      uint4 wv[kRowsPerWarp];
-      float sc[kRowsPerWarp];
-#pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r) wv[r] = __ldcs(p.wrow[r] + v);
-#pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r) sc[r] = load_scale(p.srow[r], v);
-#pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r) consume(wv[r], v, r, sc[r]);
-    }
+  };
 
+  // The warp's sums of one row pair, then the epilogue; acc is reset for the next pair.
+  auto finish = [&](int64_t pr) {
 #pragma unroll
     for (int m = 0; m < kMaxM; ++m)
 #pragma unroll
       for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = warp_sum(acc[m][r]);
-    if (lane != 0) return;
+    if (lane == 0) {
+      const int64_t row0 = pr * kRowsPerWarp;
 #pragma unroll
-    for (int m = 0; m < kMaxM; ++m) {
-      if (m >= M) break;
-      float val[kRowsPerWarp];
+      for (int m = 0; m < kMaxM; ++m) {
+        if (m >= M) break;
+        float val[kRowsPerWarp];
 #pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r) {
-        val[r] = round_t<T>(acc[m][r]);
-        if (bias) val[r] = round_t<T>(val[r] + to_f32(bias[p.rows[r]]));
-      }
-      if (a.swiglu) {
-        // silu(g) * u with each step rounded to T, as the unfused SwiGLU node computes it.
-        const float g = val[0], u = val[1];
-        const float sig = round_t<T>(1.f / round_t<T>(1.f + round_t<T>(__expf(-g))));
-        const float h = round_t<T>(round_t<T>(g * sig) * u);
-        const int64_t j = m * (N / 2) + p.row0 / 2;
-        if (a.out_f32)
-          static_cast<float*>(a.y)[j] = h;
-        else
-          static_cast<T*>(a.y)[j] = from_f32<T>(h);
-        continue;
-      }
+        for (int r = 0; r < kRowsPerWarp; ++r) {
+          val[r] = round_t<T>(acc[m][r]);
+          if (bias) val[r] = round_t<T>(val[r] + to_f32(bias[min(row0 + r, N - 1)]));
+        }
+        if (a.swiglu) {
+          // silu(g) * u with each step rounded to T, as the unfused SwiGLU node computes it.
+          const float g = val[0], u = val[1];
+          const float sig = round_t<T>(__frcp_rn(round_t<T>(1.f + round_t<T>(__expf(-g)))));  // = 1 / (...)
+          const float h = round_t<T>(round_t<T>(g * sig) * u);
+          const int64_t j = m * (N / 2) + row0 / 2;
+          if (a.out_f32)
+            static_cast<float*>(a.y)[j] = h;
+          else
+            static_cast<T*>(a.y)[j] = from_f32<T>(h);
+          continue;
+        }
 #pragma unroll
-      for (int r = 0; r < kRowsPerWarp; ++r) {
-        if (p.row0 + r >= N) break;
-        const int64_t j = m * N + p.row0 + r;
-        float out = val[r];
-        if (res) out = round_t<T>(out + to_f32(res[j]));
-        if (a.out_f32)
-          static_cast<float*>(a.y)[j] = out;
-        else
-          static_cast<T*>(a.y)[j] = from_f32<T>(out);
+        for (int r = 0; r < kRowsPerWarp; ++r) {
+          if (row0 + r >= N) break;
+          const int64_t j = m * N + row0 + r;
+          float out = val[r];
+          if (res) out = round_t<T>(out + to_f32(res[j]));
+          if (a.out_f32)
+            static_cast<float*>(a.y)[j] = out;
+          else
+            static_cast<T*>(a.y)[j] = from_f32<T>(out);
+        }
       }
     }
+#pragma unroll
+    for (int m = 0; m < kMaxM; ++m)
+#pragma unroll
+      for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = 0.f;
   };
-  if (prefetched)
-    do_pair.template operator()<true>(make_pair(pair));
-  else
-    do_pair.template operator()<false>(make_pair(pair));
-  for (pair += warps_total; pair < npairs; pair += warps_total) do_pair.template operator()<false>(make_pair(pair));
+
+  int slab = 0;
+  while (true) {
+    int64_t next_pair = pair;
+    int next_slab = slab + 1;
+    if (next_slab == slabs) next_slab = 0, next_pair += warps_total;
+    const bool more = next_pair < npairs;
+    Batch nxt;
+    if (more) load_batch(next_pair, next_slab, nxt);
+    consume(cur, slab);
+    if (slab == slabs - 1) finish(pair);
+    if (!more) break;
+    cur = nxt;
+    pair = next_pair, slab = next_slab;
+  }
 }
 
 template <typename T, WeightKind kKind, int kMaxM>
 Status launch_m(const GemvArgs& a, cudaStream_t stream) {
-  const size_t smem = static_cast<size_t>(a.m * a.k) * sizeof(T);
+  // x, then gamma when the RMSNormalization is fused.
+  const size_t smem = static_cast<size_t>((a.m + (a.norm_gamma ? 1 : 0)) * a.k) * sizeof(T);
   static bool attr_set = false;  // once per instantiation (not a stream operation; safe during capture)
   if (!attr_set) {
     SINTER_CUDA_RETURN_IF_ERROR(
@@ -425,8 +530,8 @@ Status gemv_check(const GemvArgs& a) {
                          std::to_string(need));
   if (a.swiglu && a.n % 2 != 0) return invalid_argument("llm gemv: swiglu needs an even N");
   if (a.x_stride != 0 && a.x_stride % 8 != 0) return unimplemented("llm gemv: x row stride not a multiple of 8");
-  if (static_cast<size_t>(a.m * a.k) * 2 > 200 * 1024)
-    return unimplemented("llm gemv: M * K too large for the shared-memory copy of x");
+  if (static_cast<size_t>((a.m + (a.norm_gamma ? 1 : 0)) * a.k) * 2 > 200 * 1024)
+    return unimplemented("llm gemv: M * K too large for the shared-memory copy of x (and gamma)");
   return Status::Ok();
 }
 

@@ -102,6 +102,12 @@ Status rope_and_cache_write(DType dtype, const KvLayout& kv, const void* qkv, co
 size_t decode_attention_scratch_bytes(const KvLayout& kv);
 Status decode_attention(DType dtype, const KvLayout& kv, const void* q, float scale, void* partial, void* y,
                         cudaStream_t stream);
+// The same with rope_and_cache_write fused in (decode steps): qkv is the qkv projection's output
+// [B, (Hq + 2 Hkv) * D]; the blocks rotate their queries themselves, and the block whose chunk holds position
+// past_len[b] rotates the new key and writes it and the new value into the caches (which then equal what
+// rope_and_cache_write leaves). Same scratch as decode_attention.
+Status decode_attention_rope(DType dtype, const KvLayout& kv, const void* qkv, const void* cos, const void* sin,
+                             float scale, void* partial, void* y, cudaStream_t stream);
 
 // Prefill attention softmax: scores [Hq, S, L] f32 (already scaled) -> probs [Hq, S, L] T with query s allowed
 // positions 0 .. past + s (the rest 0). Batch 1.

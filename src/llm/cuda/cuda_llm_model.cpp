@@ -406,8 +406,8 @@ Status CudaLlmModel::enqueue_decode(bool greedy) {
     SINTER_RETURN_IF_ERROR(kc::gemv(a, stream_));
     kc::KvLayout kv = kv_layout(l, 1);
     kv.pdl = use_pdl;
-    SINTER_RETURN_IF_ERROR(kc::rope_and_cache_write(t, kv, qkv_, rope_cos_, rope_sin_, q_, stream_));
-    SINTER_RETURN_IF_ERROR(kc::decode_attention(t, kv, q_, scale, attn_partial_, attn_, stream_));
+    SINTER_RETURN_IF_ERROR(
+        kc::decode_attention_rope(t, kv, qkv_, rope_cos_, rope_sin_, scale, attn_partial_, attn_, stream_));
     a = gemv_args(t, l.o, attn_, resid_);
     a.residual = resid_;
     a.pdl = use_pdl;
