@@ -63,6 +63,7 @@ Status profile_steps(const ir::Graph& graph, const InputDims& dims, const Engine
   SINTER_ASSIGN_OR_RETURN(auto handles, CudaHandles::create());
   WeightStore weights;
   SINTER_ASSIGN_OR_RETURN(auto plan, build_exec_plan(graph, dims, opt, {}, *handles, weights));
+  if (plan->dynamic) return unimplemented("per-step profile of a dynamic plan: " + plan->dynamic_reason);
   SINTER_RETURN_IF_ERROR(handles->reserve_workspace(plan->workspace_bytes));
   void* arena = nullptr;
   SINTER_CUDA_RETURN_IF_ERROR(cudaMalloc(&arena, plan->arena_bytes));

@@ -1,10 +1,9 @@
 #include "conformance/backend_runner.h"
 
 #include <memory>
-#include <set>
-#include <string_view>
 
 #include "ir/op.h"
+#include "ir/shape_slots.h"
 #include "plan/build.h"
 #include "sinter/builder.h"
 #include "sinter/engine.h"
@@ -13,26 +12,10 @@ namespace sinter::conformance {
 
 namespace {
 
-// Operand slots that give shapes, axes or counts rather than data (TensorRT's "shape tensors"). A compiled
-// plan fixes them at build time; ops that compute data (Range, Gather indices...) are not listed, so their
-// kernels still run on the device.
-bool is_shape_slot(std::string_view op, size_t i) {
-  if (op == "Reshape" || op == "Expand" || op == "Tile" || op == "Squeeze" || op == "Unsqueeze" || op == "TopK" ||
-      op == "Split" || op == "OneHot" || op == "CumSum" || op == "CumProd" || op == "Trilu" ||
-      op == "CenterCropPad" || op == "Upsample")
-    return i == 1;
-  if (op.rfind("Reduce", 0) == 0) return i == 1;
-  if (op == "Slice") return i >= 1 && i <= 4;
-  if (op == "Pad") return i == 1 || i == 3;
-  if (op == "Resize") return i >= 1 && i <= 3;
-  if (op == "ConstantOfShape") return i == 0;
-  return false;
-}
-
 bool is_integer(DType t) { return t == DType::kInt64 || t == DType::kInt32; }
 
-// Turns graph inputs whose every use is a shape slot (integers; also Resize's float scales) into constants holding the case's values, and
-// drops them from `inputs`.
+// Turns graph inputs whose every use is a shape slot (ir/shape_slots.h: integers; also Resize's float
+// scales) into constants holding the case's values, and drops them from `inputs`.
 ir::Graph bind_shape_inputs(const ir::Graph& graph, runtime::TensorMap& inputs) {
   ir::Graph g = graph.clone();
   const auto users = g.users();
@@ -44,11 +27,10 @@ ir::Graph bind_shape_inputs(const ir::Graph& graph, runtime::TensorMap& inputs) 
         !val.constant && it != inputs.end() && !g.is_graph_output(v) && !users[static_cast<size_t>(v)].empty();
     for (ir::NodeId n : shape_only ? users[static_cast<size_t>(v)] : std::vector<ir::NodeId>{}) {
       const ir::Node& node = g.node(n);
-      const std::string_view op = ir::op_name(node.op);
       // Integer operands, and Resize's float roi/scales (they too decide the output shape).
-      const bool typed = is_integer(val.dtype) || (op == "Resize" && dtype_is_float(val.dtype));
+      const bool typed = is_integer(val.dtype) || (node.op == ir::OpKind::kResize && dtype_is_float(val.dtype));
       for (size_t i = 0; i < node.inputs.size(); ++i)
-        if (node.inputs[i] == v && !(typed && is_shape_slot(op, i))) shape_only = false;
+        if (node.inputs[i] == v && !(typed && ir::is_shape_slot(node.op, i))) shape_only = false;
     }
     if (!shape_only) {
       kept.push_back(v);
@@ -72,7 +54,9 @@ GraphRunner backend_runner(const std::string& device, Precision precision) {
     options.device = device;
     options.precision = precision;
     options.model_name = "conformance";
-    // The case's inputs fix every dim, so the plan is static (and the CUDA backend can capture a graph).
+    // The case's inputs fix every dim. Where that still leaves values whose dims depend on data (Range,
+    // NonZero, If...) or the graph holds control flow or sequences, the CUDA engine runs the case with its
+    // dynamic executor (runtime/cuda/dynamic_exec.h); otherwise the plan is static and captured as a graph.
     for (const auto& [name, t] : inputs) options.input_shapes[name] = t.dims();
     SINTER_ASSIGN_OR_RETURN(Plan plan, plan::build_plan_from_graph(std::move(g), options, "conformance case"));
     SINTER_ASSIGN_OR_RETURN(Engine engine, Engine::from_plan(plan));

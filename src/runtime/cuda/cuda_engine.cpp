@@ -8,6 +8,7 @@
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/device_info.h"
+#include "runtime/cuda/dynamic_exec.h"
 #include "runtime/cuda/exec_plan.h"
 
 namespace sinter::runtime::cuda {
@@ -141,6 +142,15 @@ Result<PlanDescription> CudaEngine::describe(const InputDims& dims) {
   SINTER_ASSIGN_OR_RETURN(const ExecPlan* plan, impl_->plan_for(dims, options_));
   PlanDescription d;
   d.tactics = plan->tactics;
+  if (plan->dynamic) {
+    d.dynamic = true;
+    d.dynamic_reason = plan->dynamic_reason;
+    d.weight_bytes = impl_->weights.bytes();
+    const ir::Graph& g = plan->dynamic->graph();
+    for (ir::ValueId v : g.outputs())
+      if (g.value(v).shape.is_static()) d.output_dims[g.value(v).name] = g.value(v).shape.static_dims();
+    return d;
+  }
   d.arena_peak_bytes = plan->arena_bytes;
   d.tensor_sum_bytes = plan->tensor_sum_bytes;
   d.weight_bytes = impl_->weights.bytes();
@@ -172,6 +182,7 @@ Result<TacticMap> select_cuda_tactics(const ir::Graph& graph, const EngineOption
   SINTER_ASSIGN_OR_RETURN(auto engine, CudaEngine::create(graph, options));
   SINTER_ASSIGN_OR_RETURN(PlanDescription d, engine->describe(dims));
   TacticMap m;
+  if (d.dynamic) return m;  // chosen at run time, per run-time dims
   for (const NodeTactic& t : d.tactics)
     if (t.tactic.rfind("fused into ", 0) != 0) m[t.node] = t.tactic;
   return m;
@@ -214,6 +225,7 @@ double percentile(std::vector<double> v, double q) {
 Result<HostTensors> CudaExecutionContext::run(const HostTensors& inputs) {
   SINTER_CUDA_RETURN_IF_ERROR(cudaSetDevice(engine_->options_.device));
   SINTER_ASSIGN_OR_RETURN(const ExecPlan* plan, engine_->impl_->plan_for(dims_of(inputs), engine_->options_));
+  if (plan->dynamic) return plan->dynamic->run(inputs, *state_->handles, state_->stream);
   SINTER_RETURN_IF_ERROR(check_inputs(*plan, inputs));
   State& st = *state_;
   SINTER_RETURN_IF_ERROR(st.prepare_for(*plan));
@@ -242,6 +254,7 @@ Status CudaExecutionContext::enqueue(const std::map<std::string, const void*>& i
                                      cudaStream_t stream) {
   SINTER_CUDA_RETURN_IF_ERROR(cudaSetDevice(engine_->options_.device));
   SINTER_ASSIGN_OR_RETURN(const ExecPlan* plan, engine_->impl_->plan_for(dims, engine_->options_));
+  if (plan->dynamic) return enqueue_dynamic(*plan->dynamic, inputs, outputs, stream);
   State& st = *state_;
   SINTER_RETURN_IF_ERROR(st.prepare_for(*plan));
   // The legacy default stream cannot be captured: order the context's own stream after the caller's.
@@ -266,11 +279,39 @@ Status CudaExecutionContext::enqueue(const std::map<std::string, const void*>& i
   return Status::Ok();
 }
 
+Status CudaExecutionContext::enqueue_dynamic(const DynamicProgram& program,
+                                             const std::map<std::string, const void*>& inputs,
+                                             const std::map<std::string, void*>& outputs, cudaStream_t stream) {
+  if (!stream) stream = state_->stream;
+  std::map<std::string, DynTensor> ins;
+  for (ir::ValueId v : program.graph().inputs()) {
+    const std::string& name = program.graph().value(v).name;
+    if (program.graph().value(v).constant) continue;
+    auto it = inputs.find(name);
+    if (it == inputs.end()) return invalid_argument("missing input '" + name + "'");
+    SINTER_ASSIGN_OR_RETURN(auto desc, program.input_desc(name));
+    DynTensor t;
+    t.data = const_cast<void*>(it->second);  // read only
+    t.dtype = desc.first;
+    t.dims = desc.second;
+    ins[name] = std::move(t);
+  }
+  SINTER_ASSIGN_OR_RETURN(auto outs, program.run_device(ins, *state_->handles, stream));
+  for (const auto& [name, t] : outs) {
+    auto it = outputs.find(name);
+    if (it == outputs.end()) return invalid_argument("missing output '" + name + "'");
+    if (t.bytes())
+      SINTER_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(it->second, t.data, t.bytes(), cudaMemcpyDeviceToDevice, stream));
+  }
+  return Status::Ok();
+}
+
 Result<BenchResult> CudaExecutionContext::benchmark(const HostTensors& inputs, const BenchOptions& options) {
   // One run first: builds the plan, sizes the arena, captures the graph.
   SINTER_ASSIGN_OR_RETURN(HostTensors first, run(inputs));
   (void)first;
   SINTER_ASSIGN_OR_RETURN(const ExecPlan* plan, engine_->impl_->plan_for(dims_of(inputs), engine_->options_));
+  if (plan->dynamic) return benchmark_dynamic(inputs, options);
   State& st = *state_;
   BenchResult r;
   // Pinned staging copies of the inputs and outputs, for honest copy times.
@@ -398,6 +439,29 @@ Result<BenchResult> CudaExecutionContext::benchmark(const HostTensors& inputs, c
   cudaEventDestroy(e1);
   free_pinned();
   if (!status.ok()) return status;
+  return r;
+}
+
+// A dynamic plan reads values back during a run, so a run is timed whole on the host (copies included).
+Result<BenchResult> CudaExecutionContext::benchmark_dynamic(const HostTensors& inputs, const BenchOptions& options) {
+  BenchResult r;
+  for (int i = 0; i < options.warmup; ++i) SINTER_RETURN_IF_ERROR(run(inputs).status());
+  const int n = std::max(options.iterations, 1);
+  for (int i = 0; i < n; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    SINTER_RETURN_IF_ERROR(run(inputs).status());
+    auto t1 = std::chrono::steady_clock::now();
+    r.gpu_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  double sum = 0;
+  for (double v : r.gpu_ms) sum += v;
+  r.gpu_mean_ms = sum / static_cast<double>(r.gpu_ms.size());
+  r.gpu_median_ms = percentile(r.gpu_ms, 0.5);
+  r.gpu_p90_ms = percentile(r.gpu_ms, 0.9);
+  r.gpu_p99_ms = percentile(r.gpu_ms, 0.99);
+  r.gpu_min_ms = percentile(r.gpu_ms, 0.0);
+  r.host_latency_median_ms = r.gpu_median_ms;
+  r.host_latency_p99_ms = r.gpu_p99_ms;
   return r;
 }
 

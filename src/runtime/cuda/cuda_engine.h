@@ -15,6 +15,9 @@
 // Shapes: each distinct set of input dims gets its own execution plan (the graph specialized to those
 // dims by re-running the pass pipeline on a clone, tactics prepared, memory planned), built on first use
 // and cached. Weights are uploaded once per engine and shared by all plans and contexts.
+// Where those dims leave values without a static shape (Range/Pad/If outputs computed in the graph,
+// NonZero, Compress), or the graph holds control flow (If, Loop, Scan), sequences or optionals, the plan
+// is dynamic: nodes run one by one on the stream with stream-ordered allocations (dynamic_exec.h).
 //
 // Execution: an execution context owns one activation arena (sized by the liveness-based memory plan),
 // its library handles and workspace, and one captured CUDA graph per plan, replayed on later runs. Several
@@ -87,7 +90,11 @@ struct PlanDescription {
   size_t weight_bytes = 0;         // device weights (in the run precision)
   size_t workspace_bytes = 0;      // per-context library workspace
   double flops = 0;                // Conv/MatMul/Gemm multiply-adds x 2 for these dims
-  std::map<std::string, std::vector<int64_t>> output_dims;
+  std::map<std::string, std::vector<int64_t>> output_dims;  // outputs whose dims are known before a run
+  // The plan runs node by node with run-time allocation (dynamic_exec.h): no arena, no CUDA graph,
+  // tactics chosen per run-time dims. `dynamic_reason` names the node that made it so.
+  bool dynamic = false;
+  std::string dynamic_reason;
 };
 
 struct BenchOptions {
@@ -107,6 +114,7 @@ struct BenchResult {
 };
 
 class CudaEngine;
+class DynamicProgram;  // dynamic_exec.h
 
 class CudaExecutionContext {
  public:
@@ -117,7 +125,8 @@ class CudaExecutionContext {
   // Synchronous: copies inputs to the device, runs, returns the outputs.
   Result<HostTensors> run(const HostTensors& inputs);
   // Asynchronous: `inputs` and `outputs` are device pointers for every graph input and output (outputs
-  // sized for the dims describe() reports), `dims` the input dims; work is ordered on `stream`.
+  // sized for the dims describe() reports), `dims` the input dims; work is ordered on `stream`. A dynamic
+  // plan synchronizes `stream` on the way (it reads values back to size its tensors).
   Status enqueue(const std::map<std::string, const void*>& inputs, const std::map<std::string, void*>& outputs,
                  const InputDims& dims, cudaStream_t stream);
   Result<BenchResult> benchmark(const HostTensors& inputs, const BenchOptions& options = {});
@@ -127,6 +136,9 @@ class CudaExecutionContext {
  private:
   friend class CudaEngine;
   struct State;
+  Status enqueue_dynamic(const DynamicProgram& program, const std::map<std::string, const void*>& inputs,
+                         const std::map<std::string, void*>& outputs, cudaStream_t stream);
+  Result<BenchResult> benchmark_dynamic(const HostTensors& inputs, const BenchOptions& options);
   explicit CudaExecutionContext(std::shared_ptr<CudaEngine> engine);
   std::shared_ptr<CudaEngine> engine_;
   std::unique_ptr<State> state_;

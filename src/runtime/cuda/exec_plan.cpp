@@ -10,6 +10,7 @@
 #include "kernels/cuda/cuda_check.h"
 #include "passes/pipeline.h"
 #include "runtime/cuda/boundary_cast.h"
+#include "runtime/cuda/dynamic_exec.h"
 #include "runtime/cuda/fusions.h"
 #include "runtime/cuda/memory_plan.h"
 #include "runtime/cuda/plan_fusion.h"
@@ -82,8 +83,6 @@ Result<void*> WeightStore::upload(const std::shared_ptr<const HostTensor>& t, DT
   return ptr;
 }
 
-namespace {
-
 DType run_dtype(Precision p) {
   switch (p) {
     case Precision::kFp16: return DType::kFloat16;
@@ -91,6 +90,8 @@ DType run_dtype(Precision p) {
     default: return DType::kFloat32;
   }
 }
+
+namespace {
 
 // ---- specialization --------------------------------------------------------------------------------
 
@@ -123,18 +124,11 @@ Result<ir::Graph> specialize(const ir::Graph& base, const InputDims& dims) {
   }
   // Static input dims let shape computations fold away (Shape -> Gather -> Concat -> Reshape).
   SINTER_RETURN_IF_ERROR(passes::run_default_pipeline(g).with_context("specializing to the input dims"));
-  for (const ir::Node& n : g.nodes()) {
-    if (n.erased) continue;
-    for (ir::ValueId v : n.outputs) {
-      if (v == ir::kNoValue) continue;
-      if (!g.value(v).shape.is_static())
-        return unimplemented("node '" + n.name + "' (" + std::string(ir::op_name(n.op)) + "): output '" +
-                             g.value(v).name + "' has no static shape (" + g.value(v).shape.to_string() +
-                             ") for these input dims");
-    }
-  }
+  // Values still without a static shape send the graph to the dynamic executor (build_exec_plan).
   return g;
 }
+
+}  // namespace
 
 // ---- precision -------------------------------------------------------------------------------------
 
@@ -157,6 +151,8 @@ void lower_precision(ir::Graph& g, DType to, WeightStore& weights) {
     }
   }
 }
+
+namespace {
 
 double node_flops(const ir::Graph& g, const ir::Node& n) {
   auto dims = [&](ir::ValueId v) { return g.value(v).shape.static_dims(); };
@@ -266,8 +262,11 @@ Result<float> time_tactic(const ir::Graph& g, const ir::Node& node, const CudaTa
 Result<std::unique_ptr<ExecPlan>> build_exec_plan(const ir::Graph& base, const InputDims& dims,
                                                   const EngineOptions& options, const TacticMap& pinned,
                                                   CudaHandles& handles, WeightStore& weights) {
+  SINTER_ASSIGN_OR_RETURN(ir::Graph specialized, specialize(base, dims));
+  const std::string why = dynamic_reason(specialized);
+  if (!why.empty()) return build_dynamic_plan(std::move(specialized), why, options, weights);
   auto plan = std::make_unique<ExecPlan>();
-  SINTER_ASSIGN_OR_RETURN(plan->graph, specialize(base, dims));
+  plan->graph = std::move(specialized);
   ir::Graph& g = plan->graph;
   for (const ir::Node& n : g.nodes())
     if (!n.erased) plan->flops += node_flops(g, n);
@@ -325,6 +324,11 @@ Result<std::unique_ptr<ExecPlan>> build_exec_plan(const ir::Graph& base, const I
     if (n.inputs.empty() || n.inputs[0] == ir::kNoValue || n.outputs.size() != 1 ||
         n.outputs[0] == ir::kNoValue)
       return false;  // Dropout's mask output needs a kernel
+    // Dropout is the identity only in inference mode: training_mode absent or a constant false.
+    if (n.op == ir::OpKind::kDropout && n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue) {
+      const ir::Value& mode = g.value(n.inputs[2]);
+      if (!mode.constant || mode.constant->numel() != 1 || mode.constant->get_as_double(0) != 0) return false;
+    }
     const ir::Value& in = g.value(n.inputs[0]);
     const ir::Value& out = g.value(n.outputs[0]);
     return in.dtype == out.dtype && in.shape.static_numel() == out.shape.static_numel();

@@ -52,6 +52,8 @@ struct Step {
   std::string where;                  // "node 'x' (Op)" for errors
 };
 
+class DynamicProgram;  // runtime/cuda/dynamic_exec.h
+
 struct Binding {
   std::string name;
   int slot = -1;
@@ -66,12 +68,21 @@ struct ExecPlan {
   double flops = 0;
   bool graph_has_channels_last = false;
   std::vector<NodeTactic> tactics;
+  // Set when these input dims leave a value without a static shape, or the graph holds control flow,
+  // sequences or data-dependent outputs: the plan runs node by node (dynamic_exec.h) with no steps,
+  // slots or arena; `dynamic_reason` says why (naming the node).
+  std::shared_ptr<DynamicProgram> dynamic;
+  std::string dynamic_reason;
 };
 
 // Builds the plan for `dims` from the engine's (optimized, unspecialized) graph.
 Result<std::unique_ptr<ExecPlan>> build_exec_plan(const ir::Graph& base, const InputDims& dims,
                                                   const EngineOptions& options, const TacticMap& pinned,
                                                   CudaHandles& handles, WeightStore& weights);
+
+// Every f32 value of `g` (not its subgraphs) becomes `to`; constants converted through `weights`.
+void lower_precision(ir::Graph& g, DType to, WeightStore& weights);
+DType run_dtype(Precision p);
 
 // Enqueues every step of `plan` with `arena` as the activation base.
 Status enqueue_plan_steps(const ExecPlan& plan, void* arena, const sinter::cuda::LaunchContext& ctx);
