@@ -10,6 +10,7 @@
 #include "ir/op_registry.h"
 #if defined(SINTER_WITH_CUDA)
 #include "kernels/cuda/tactic.h"
+#include "runtime/cuda/dynamic_exec.h"
 #endif
 
 namespace sinter::cli {
@@ -28,6 +29,7 @@ int run_ops(const OpsArgs& args) {
     std::vector<std::string> cuda;
 #if defined(SINTER_WITH_CUDA)
     for (const auto& t : cuda::cuda_tactics(op)) cuda.emplace_back(t->name());
+    if (runtime::cuda::runs_in_dynamic_executor(op)) cuda.emplace_back("cuda.dynamic");
 #endif
     list.push_back({{"op", std::string(ir::op_name(op))},
                     {"family", std::string(ir::op_family(op))},

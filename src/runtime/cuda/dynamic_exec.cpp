@@ -120,6 +120,10 @@ Result<HostTensors> DynamicProgram::run(const HostTensors& inputs, CudaHandles& 
 
 // ---- planning -----------------------------------------------------------------------------------
 
+bool runs_in_dynamic_executor(ir::OpKind op) {
+  return is_control_op(op) || is_sequence_op(op) || is_select_op(op);
+}
+
 std::string dynamic_reason(const ir::Graph& g) {
   for (size_t i = 0; i < g.num_nodes(); ++i) {
     const ir::Node& n = g.node(static_cast<ir::NodeId>(i));
@@ -127,8 +131,7 @@ std::string dynamic_reason(const ir::Graph& g) {
     const std::string where =
         "node '" + node_label(g, static_cast<ir::NodeId>(i)) + "' (" + std::string(ir::op_name(n.op)) + ")";
     if (is_control_op(n.op) || is_sequence_op(n.op)) return where + " is control flow or a sequence/optional op";
-    if (is_select_op(n.op) || n.op == ir::OpKind::kUnique || n.op == ir::OpKind::kNonMaxSuppression)
-      return where + " has data-dependent output dims";
+    if (is_select_op(n.op)) return where + " has data-dependent output dims";
     for (ir::ValueId v : n.outputs) {
       if (v == ir::kNoValue) continue;
       const ir::Value& val = g.value(v);

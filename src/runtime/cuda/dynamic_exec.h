@@ -113,6 +113,10 @@ class DynamicProgram {
   mutable std::map<std::string, std::unique_ptr<Prepared>> prepared_;
 };
 
+// Ops the dynamic executor runs itself (control flow, sequences and optionals) or with its own device kernels
+// (NonZero, Compress, Unique, NonMaxSuppression): they have no entry in the tactic registry.
+bool runs_in_dynamic_executor(ir::OpKind op);
+
 // Why the specialized graph `g` needs the dynamic executor (a control-flow, sequence or data-dependent
 // node, or a value without a static shape), naming the node; empty when a static plan can run it.
 std::string dynamic_reason(const ir::Graph& g);
