@@ -317,7 +317,8 @@ struct AttnShape {
 // RoPE of q/k, the cache write, then decode attention (S = 1) or the host causal attention of S tokens.
 TEST(LlmAttention, RopeCacheWriteAndDecode) {
   SINTER_SKIP_WITHOUT_GPU();
-  const AttnShape shapes[] = {{8, 2, 64, 300}, {4, 4, 128, 1000}, {6, 1, 16, 37}, {7, 7, 40, 70}};
+  // {32, 8, 128, 1024}: the 8B Llama shape (one split up to 256 positions, four at the end).
+  const AttnShape shapes[] = {{8, 2, 64, 300}, {4, 4, 128, 1000}, {6, 1, 16, 37}, {7, 7, 40, 70}, {32, 8, 128, 1024}};
   uint64_t seed = 500;
   for (DType t : kTypes)
     for (const AttnShape& sh : shapes)

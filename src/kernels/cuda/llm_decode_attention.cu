@@ -1,13 +1,17 @@
-// Decode attention (one new token per sequence) over the KV cache, flash-decoding style: the cache positions are
-// cut into fixed chunks; block (kv head, chunk, sequence) scores its chunk for all the query heads that share the
-// kv head (GQA), keeping a running max and exp-sum, and writes an unnormalized partial output; the last block of
-// a (sequence, kv head) to finish (an atomic counter) rescales and sums the partials. When the whole context fits
-// one chunk that block writes the output itself. Grids depend on smax only and blocks past the sequence's length
-// exit at once, so a captured decode step is valid for every position.
+// Decode attention (one new token per sequence) over the KV cache, flash-decoding style. The cache positions are
+// cut into splits of up to 256 positions; block (kv head, split, sequence) handles its split for all the query
+// heads that share the kv head (GQA). The split's keys and values are copied into shared memory at once (one
+// memory latency); then one thread per key dots its own key row against the group's queries (no per-key
+// reductions or barriers), block-wide max and exp-sum per head through warp shuffles and one shared-memory step,
+// and P.V with lanes over feature pairs and warps over key ranges, summed over the warps in shared memory. A
+// context that fits one split is written by that block directly; otherwise the last block of a (sequence, kv head)
+// to finish (an atomic counter) rescales and sums the splits' partials. Grids depend on smax only and blocks past
+// the sequence's length exit at once, so a captured decode step is valid for every position.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "kernels/cuda/cuda_check.h"
@@ -19,93 +23,127 @@ namespace sinter::cuda::llm {
 
 namespace {
 
-constexpr int kThreads = 128;
-constexpr int kLanesPerPos = 4;                  // threads that share one position's dot products
-constexpr int kPass = kThreads / kLanesPerPos;   // 32 positions per pass
-constexpr int kMaxGroup = 8;                     // query heads per kv head
-constexpr int kMaxChunks = 64;
-constexpr int kMaxDPerThread = 4;                // D <= 512: features per thread in the output phase
+constexpr int kThreads = 256;  // one key per thread in the score phase
+constexpr int kWarps = kThreads / 32;
+constexpr int kMaxGroup = 8;      // query heads per kv head
+constexpr int kMaxSplits = 1024;  // smax up to 256 K positions
+constexpr int kPassPairs = 64;    // P.V: feature pairs per pass (two per lane)
 
 struct Split {
-  int64_t chunk = 0, count = 0;
+  int64_t size = 0, count = 0;  // positions per split, splits over smax
 };
 
-Split split_for(const KvLayout& kv) {
-  // About kMaxChunks chunks of a multiple of 32 positions.
-  int64_t chunk = (kv.smax + kMaxChunks - 1) / kMaxChunks;
-  chunk = std::max<int64_t>(kPass, (chunk + kPass - 1) / kPass * kPass);
-  return {chunk, (kv.smax + chunk - 1) / chunk};
-}
-
-// Row stride (elements) of the key tile in shared memory: the 8 threads of a quarter warp read 16 bytes each of
-// two consecutive positions, so a row must start 16 banks after the previous one (stride = 64 bytes mod 128).
+// Row stride (elements) of the key tile: each thread reads its own row in 16-byte pieces and the 8 threads of a
+// quarter warp must hit 8 different 16-byte bank groups, so consecutive rows start 16 bytes (mod 128) apart.
 __host__ __device__ inline int key_tile_stride(int d) {
-  return d + (32 - d % 64 + 64) % 64;
+  return d + ((8 - d % 64) + 64) % 64;
 }
 
-size_t chunk_smem_bytes(int64_t g, int64_t d) {
-  return static_cast<size_t>(g * d + g * kPass) * sizeof(float) +
-         static_cast<size_t>(kPass) * static_cast<size_t>(key_tile_stride(static_cast<int>(d)) + d) * 2;
+size_t split_smem_bytes(int64_t g, int64_t d, int64_t size, int64_t count) {
+  const size_t fixed = static_cast<size_t>(g * d + g * size) * sizeof(float);
+  const size_t tiles = static_cast<size_t>(size * (key_tile_stride(static_cast<int>(d)) + d)) * 2;
+  const size_t red = static_cast<size_t>(kWarps * g * kPassPairs * 2) * sizeof(float);
+  const size_t comb = static_cast<size_t>(g * count * 2 + g) * sizeof(float);
+  return fixed + std::max(tiles + red, comb);
+}
+
+int max_smem_optin() {
+  static const int bytes = [] {
+    int dev = 0, v = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess) return 48 * 1024;
+    if (cudaDeviceGetAttribute(&v, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess) return 48 * 1024;
+    // Less what the kernel declares statically (its per-warp maxima and sums, the combine flag).
+    return std::max(v, 48 * 1024) - 1024;
+  }();
+  return bytes;
+}
+
+// Largest split: a key per thread; SINTER_LLM_ATTN_SPLIT (32, 64, 128) lowers it for tuning runs.
+int64_t max_split() {
+  static const int64_t size = [] {
+    const char* env = std::getenv("SINTER_LLM_ATTN_SPLIT");
+    const int64_t v = env ? std::atoll(env) : kThreads;
+    return v == 32 || v == 64 || v == 128 ? v : int64_t{kThreads};
+  }();
+  return size;
+}
+
+Split split_for(const KvLayout& kv) {
+  const int64_t g = kv.hkv > 0 ? std::max<int64_t>(1, kv.hq / kv.hkv) : 1;
+  // The largest split (up to a key per thread) whose tiles fit the device's shared memory.
+  for (int64_t size = max_split(); size >= 32; size /= 2) {
+    const int64_t count = (kv.smax + size - 1) / size;
+    if (split_smem_bytes(g, kv.d, size, count) <= static_cast<size_t>(max_smem_optin())) return {size, count};
+  }
+  return {32, (kv.smax + 31) / 32};  // the launch reports that it does not fit
 }
 
 __device__ __forceinline__ int64_t kv_row(const KvLayout& kv, int64_t b, int64_t h, int64_t pos) {
   return ((b * kv.hkv + h) * kv.smax + pos) * kv.d;
 }
 
-// Block (kv head g, chunk c, sequence b). The chunk is walked in passes of 32 positions: the pass's keys and
-// values are copied into shared memory together (one memory latency per pass; the chunk is a single pass up to
-// max_seq_len 2048), scored for the G query heads of the kv head, and folded into a running softmax (max, sum,
-// and an unnormalized output per thread's features, rescaled when the max grows).
-//
 // kRope: q is the qkv projection's output [B, (Hq + 2 Hkv) * D] rather than rotated queries. The block rotates its
-// queries itself, and the block whose chunk holds the new position rotates the new key and writes it and the new
+// queries itself, and the block whose split holds the new position rotates the new key and writes it and the new
 // value into the cache and into its tiles (the separate RoPE + cache-write kernel of the prefill path, fused).
+// Since the previous kernel of a decode step (the qkv GEMV) writes neither the cache rows before the new position
+// nor past_len (copied before the step), the kRope blocks start copying those rows before pdl_wait().
 template <typename T, bool kRope>
 __global__ void __launch_bounds__(kThreads)
-    decode_chunk_kernel(KvLayout kv, const T* q, const T* rope_cos, const T* rope_sin, float scale, int64_t chunk,
-                        int64_t nchunks, float* o_part, float* ml_part, unsigned* counters, T* y) {
+    decode_split_kernel(KvLayout kv, const T* q, const T* rope_cos, const T* rope_sin, float scale, int split,
+                        int nsplits, float* o_part, float* ml_part, unsigned* counters, T* y) {
   extern __shared__ float4 smem4[];
   float* smem = reinterpret_cast<float*>(smem4);
   const int G = static_cast<int>(kv.hq / kv.hkv);
   const int D = static_cast<int>(kv.d);
   const int ks = key_tile_stride(D);
-  float* qs = smem;                                          // [G][D]
-  float* sc = smem + G * D;                                  // [G][kPass]
-  T* kt = reinterpret_cast<T*>(sc + G * kPass);              // [kPass][ks]
-  T* vt = kt + kPass * ks;                                   // [kPass][D]
-  __shared__ float run_max[kMaxGroup], run_sum[kMaxGroup], rescale[kMaxGroup];
+  float* qs = smem;                                 // [G][D] rotated queries, f32
+  float* sc = qs + G * D;                           // [G][split] exp(score - max)
+  float* region = sc + G * split;                   // tiles + P.V reduction, later the combine's arrays
+  T* kt = reinterpret_cast<T*>(region);             // [split][ks]
+  T* vt = kt + split * ks;                          // [split][D]
+  float2* red = reinterpret_cast<float2*>(vt + split * D);  // [kWarps][G][kPassPairs]
+  __shared__ float wmax[kWarps][kMaxGroup], wsum[kWarps][kMaxGroup];
   pdl_trigger();
-  pdl_wait();
+  if constexpr (!kRope) pdl_wait();
   const int64_t g = blockIdx.x, c = blockIdx.y, b = blockIdx.z;
   const int64_t len = min(kv.past_len[b] + 1, kv.smax);  // the runner refuses past_len >= smax
   const int64_t pos = len - 1;                             // the new token's position
-  const int64_t start = c * chunk;
+  const int64_t start = c * split;
   if (start >= len) return;
-  const int64_t end = min(start + chunk, len);
-  const int n = static_cast<int>(end - start);
+  const int n = static_cast<int>(min(static_cast<int64_t>(split), len - start));
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int dv = D / 8;  // 16-byte vectors per cache row
 
   const T* kc = static_cast<const T*>(kv.k_cache);
   const T* vc = static_cast<const T*>(kv.v_cache);
-  auto issue_tiles = [&](int p0, int np) {
-    for (int e = tid; e < np * dv; e += kThreads) {
-      const int p = e / dv, j = e % dv;
-      if (kRope && start + p0 + p == pos) continue;  // the new row comes from the projection (write_new_row)
-      const int64_t row = kv_row(kv, b, g, start + p0 + p);
-      copy16_async(kt + p * ks + j * 8, kc + row + j * 8);
-      copy16_async(vt + p * D + j * 8, vc + row + j * 8);
-    }
-    copy_async_commit();
-  };
+  // Keys, then values, as two commit groups: the scores only wait for the keys.
+  for (int e = tid; e < n * dv; e += kThreads) {
+    const int p = e / dv, j = e - p * dv;
+    if (kRope && start + p == pos) continue;  // the new row comes from the projection
+    copy16_async(kt + p * ks + j * 8, kc + kv_row(kv, b, g, start + p) + j * 8);
+  }
+  copy_async_commit();
+  for (int e = tid; e < n * dv; e += kThreads) {
+    const int p = e / dv, j = e - p * dv;
+    if (kRope && start + p == pos) continue;
+    copy16_async(vt + p * D + j * 8, vc + kv_row(kv, b, g, start + p) + j * 8);
+  }
+  copy_async_commit();
+  if constexpr (kRope) pdl_wait();
+
   const int half = D / 2;
-  const T* row_in = q + b * (kv.hq + 2 * kv.hkv) * D;  // kRope: this sequence's qkv row
-  // kRope: rotates the new key (rounded to T, as the RoPE kernel stores it) into the cache and the key tile, and
-  // copies the new value, when position pos falls in this pass.
-  auto write_new_row = [&](int p0, int np) {
-    if constexpr (kRope) {
-      const int64_t pp = pos - start - p0;
-      if (pp < 0 || pp >= np) return;
+  if constexpr (kRope) {
+    const T* row_in = q + b * (kv.hq + 2 * kv.hkv) * D;  // this sequence's qkv row
+    const T* qin = row_in + g * G * D;
+    for (int e = tid; e < G * half; e += kThreads) {
+      const int h = e / half, i = e - h * half;
+      const float cs = to_f32(rope_cos[pos * half + i]), sn = to_f32(rope_sin[pos * half + i]);
+      const float x1 = to_f32(qin[h * D + i]), x2 = to_f32(qin[h * D + i + half]);
+      qs[h * D + i] = to_f32(from_f32<T>(cs * x1 - sn * x2));
+      qs[h * D + i + half] = to_f32(from_f32<T>(sn * x1 + cs * x2));
+    }
+    const int64_t pp = pos - start;
+    if (pp < n) {  // pp >= 0 since start <= pos
       const T* kin = row_in + (kv.hq + g) * D;
       const T* vin = row_in + (kv.hq + kv.hkv + g) * D;
       T* kw = static_cast<T*>(kv.k_cache) + kv_row(kv, b, g, pos);
@@ -123,138 +161,153 @@ __global__ void __launch_bounds__(kThreads)
         vw[d] = v;
       }
     }
-  };
-  issue_tiles(0, min(n, kPass));
-  if constexpr (kRope) {
-    const T* qin = row_in + g * G * D;
-    for (int e = tid; e < G * half; e += kThreads) {
-      const int h = e / half, i = e % half;
-      const float cs = to_f32(rope_cos[pos * half + i]), sn = to_f32(rope_sin[pos * half + i]);
-      const float x1 = to_f32(qin[h * D + i]), x2 = to_f32(qin[h * D + i + half]);
-      qs[h * D + i] = to_f32(from_f32<T>(cs * x1 - sn * x2));
-      qs[h * D + i + half] = to_f32(from_f32<T>(sn * x1 + cs * x2));
-    }
   } else {
     const T* qb = q + (b * kv.hq + g * G) * D;
     for (int e = tid; e < G * D; e += kThreads) qs[e] = to_f32(qb[e]);
   }
-  if (tid < G) run_max[tid] = -INFINITY, run_sum[tid] = 0.f;
+  copy_async_wait_but_last();
+  __syncthreads();
 
-  float acc[kMaxGroup][kMaxDPerThread];
+  // Scores: thread tid owns key start + tid and dots its row against the G queries (read as broadcasts).
+  const bool valid = tid < n;
+  float s[kMaxGroup];
 #pragma unroll
-  for (int h = 0; h < kMaxGroup; ++h)
+  for (int h = 0; h < kMaxGroup; ++h) s[h] = 0.f;
+  if (valid) {
+    const T* kr = kt + tid * ks;
+    for (int j = 0; j < dv; ++j) {
+      const uint4 kvec = *reinterpret_cast<const uint4*>(kr + j * 8);
+      const T* ke = reinterpret_cast<const T*>(&kvec);
+      float kf[8];
 #pragma unroll
-    for (int i = 0; i < kMaxDPerThread; ++i) acc[h][i] = 0.f;
+      for (int i = 0; i < 8; ++i) kf[i] = to_f32(ke[i]);
+#pragma unroll
+      for (int h = 0; h < kMaxGroup; ++h) {
+        if (h < G) {
+          const float4 q0 = *reinterpret_cast<const float4*>(qs + h * D + j * 8);
+          const float4 q1 = *reinterpret_cast<const float4*>(qs + h * D + j * 8 + 4);
+          float t = s[h];
+          t = fmaf(kf[0], q0.x, t), t = fmaf(kf[1], q0.y, t), t = fmaf(kf[2], q0.z, t), t = fmaf(kf[3], q0.w, t);
+          t = fmaf(kf[4], q1.x, t), t = fmaf(kf[5], q1.y, t), t = fmaf(kf[6], q1.z, t), t = fmaf(kf[7], q1.w, t);
+          s[h] = t;
+        }
+      }
+    }
+  }
+  // Per head: block max (warp shuffles, then the warps' maxima), exp, block sum.
+#pragma unroll
+  for (int h = 0; h < kMaxGroup; ++h) {
+    if (h < G) {
+      s[h] = valid ? s[h] * scale : -INFINITY;
+      float m = s[h];
+#pragma unroll
+      for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+      if (lane == 0) wmax[warp][h] = m;
+    }
+  }
+  __syncthreads();
+  float mx[kMaxGroup];
+#pragma unroll
+  for (int h = 0; h < kMaxGroup; ++h) {
+    mx[h] = 0.f;
+    if (h < G) {
+      float m = wmax[0][h];
+#pragma unroll
+      for (int w = 1; w < kWarps; ++w) m = fmaxf(m, wmax[w][h]);
+      mx[h] = m;  // finite: the split's first key is always valid
+      const float e = valid ? __expf(s[h] - m) : 0.f;
+      if (tid < split) sc[h * split + tid] = e;
+      float sum = e;
+#pragma unroll
+      for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+      if (lane == 0) wsum[warp][h] = sum;
+    }
+  }
+  copy_async_wait_all();  // the values
+  __syncthreads();
 
-  const int part = tid % kLanesPerPos;
-  for (int p0 = 0; p0 < n; p0 += kPass) {
-    const int np = min(kPass, n - p0);
-    if (p0 > 0) issue_tiles(p0, np);
-    write_new_row(p0, np);
-    copy_async_wait_all();
-    __syncthreads();
-
-    // Scores of the pass: 4 threads per position, each a quarter of the features.
-    const int p = tid / kLanesPerPos;
-    float s[kMaxGroup];
+  // P.V: warp w sums keys [k0, k1), lane owns feature pairs f0 + lane and f0 + 32 + lane of each pass.
+  const int kpw = (n + kWarps - 1) / kWarps;
+  const int k0 = min(n, warp * kpw), k1 = min(n, k0 + kpw);
+  const int npair = half;
+  const int used = static_cast<int>(min((len + split - 1) / split, static_cast<int64_t>(nsplits)));
+  for (int f0 = 0; f0 < npair; f0 += kPassPairs) {
+    float acc[kMaxGroup][2][2];
 #pragma unroll
-    for (int h = 0; h < kMaxGroup; ++h) s[h] = 0.f;
-    if (p < np) {
-      for (int j = part; j < dv; j += kLanesPerPos) {
-        const uint4 kvec = *reinterpret_cast<const uint4*>(kt + p * ks + j * 8);
-        const T* ke = reinterpret_cast<const T*>(&kvec);
+    for (int h = 0; h < kMaxGroup; ++h)
 #pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          const float kf = to_f32(ke[i]);
+      for (int k = 0; k < 2; ++k) acc[h][k][0] = acc[h][k][1] = 0.f;
+    const bool has0 = f0 + lane < npair, has1 = f0 + 32 + lane < npair;
+    for (int j = k0; j < k1; ++j) {
+      float p[kMaxGroup];
+#pragma unroll
+      for (int h = 0; h < kMaxGroup; ++h) p[h] = h < G ? sc[h * split + j] : 0.f;
+      const T* vr = vt + j * D + 2 * f0;
+#pragma unroll
+      for (int k = 0; k < 2; ++k) {
+        if (k == 0 ? has0 : has1) {
+          const unsigned w = *reinterpret_cast<const unsigned*>(vr + 2 * (lane + 32 * k));
+          const T* v2 = reinterpret_cast<const T*>(&w);
+          const float va = to_f32(v2[0]), vb = to_f32(v2[1]);
 #pragma unroll
           for (int h = 0; h < kMaxGroup; ++h)
-            if (h < G) s[h] = fmaf(kf, qs[h * D + j * 8 + i], s[h]);
+            if (h < G) acc[h][k][0] = fmaf(p[h], va, acc[h][k][0]), acc[h][k][1] = fmaf(p[h], vb, acc[h][k][1]);
         }
       }
     }
 #pragma unroll
-    for (int h = 0; h < kMaxGroup; ++h) {
-      s[h] += __shfl_xor_sync(0xffffffffu, s[h], 1);
-      s[h] += __shfl_xor_sync(0xffffffffu, s[h], 2);
-    }
-    if (part == 0)
-#pragma unroll
-      for (int h = 0; h < kMaxGroup; ++h)
-        if (h < G) sc[h * kPass + p] = p < np ? s[h] * scale : -INFINITY;
-    __syncthreads();
-
-    // Running softmax: warp w handles heads w, w + 4; lane = position of the pass.
-    for (int h = warp; h < G; h += kThreads / 32) {
-      const float v = sc[h * kPass + lane];
-      float mx = v;
-#pragma unroll
-      for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
-      const float m_old = run_max[h], m_new = fmaxf(m_old, mx);
-      const float e = lane < np ? __expf(v - m_new) : 0.f;
-      sc[h * kPass + lane] = e;
-      float sum = e;
-#pragma unroll
-      for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
-      if (lane == 0) {
-        const float r = __expf(m_old - m_new);  // 0 on the first pass (m_old = -inf)
-        rescale[h] = r;
-        run_max[h] = m_new;
-        run_sum[h] = run_sum[h] * r + sum;
-      }
-    }
-    __syncthreads();
-
-    // Output: thread t owns features t, t + 128, ...
-#pragma unroll
-    for (int i = 0; i < kMaxDPerThread; ++i) {
-      const int d = tid + i * kThreads;
-      if (d >= D) break;
-#pragma unroll
-      for (int h = 0; h < kMaxGroup; ++h)
-        if (h < G) acc[h][i] *= rescale[h];
-      for (int j = 0; j < np; ++j) {
-        const float v = to_f32(vt[j * D + d]);
-#pragma unroll
-        for (int h = 0; h < kMaxGroup; ++h)
-          if (h < G) acc[h][i] = fmaf(sc[h * kPass + j], v, acc[h][i]);
-      }
-    }
-    __syncthreads();  // the tiles and sc are overwritten by the next pass
-  }
-
-  const int used = static_cast<int>(min((len + chunk - 1) / chunk, nchunks));
-  if (used == 1) {
-    // One chunk holds the whole context: normalize and write, no partials, no counter.
-#pragma unroll
-    for (int i = 0; i < kMaxDPerThread; ++i) {
-      const int d = tid + i * kThreads;
-      if (d >= D) break;
-#pragma unroll
-      for (int h = 0; h < kMaxGroup; ++h)
-        if (h < G) y[(b * kv.hq + g * G + h) * D + d] = from_f32<T>(acc[h][i] / run_sum[h]);
-    }
-    return;
-  }
-#pragma unroll
-  for (int i = 0; i < kMaxDPerThread; ++i) {
-    const int d = tid + i * kThreads;
-    if (d >= D) break;
-#pragma unroll
     for (int h = 0; h < kMaxGroup; ++h)
-      if (h < G) o_part[((b * kv.hq + g * G + h) * nchunks + c) * D + d] = acc[h][i];
+      if (h < G)
+#pragma unroll
+        for (int k = 0; k < 2; ++k)
+          red[(warp * G + h) * kPassPairs + lane + 32 * k] = make_float2(acc[h][k][0], acc[h][k][1]);
+    __syncthreads();
+    for (int e = tid; e < G * kPassPairs; e += kThreads) {
+      const int h = e / kPassPairs, r = e - h * kPassPairs, pr = f0 + r;
+      if (pr >= npair) continue;
+      float2 t = make_float2(0.f, 0.f);
+#pragma unroll
+      for (int w = 0; w < kWarps; ++w) {
+        const float2 v = red[(w * G + h) * kPassPairs + r];
+        t.x += v.x, t.y += v.y;
+      }
+      const int64_t head = b * kv.hq + g * G + h;
+      if (used == 1) {
+        float sum = 0.f;
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w) sum += wsum[w][h];
+        const float inv = 1.f / sum;
+        y[head * D + 2 * pr] = from_f32<T>(t.x * inv);
+        y[head * D + 2 * pr + 1] = from_f32<T>(t.y * inv);
+      } else {
+        float* o = o_part + (head * nsplits + c) * D + 2 * pr;
+        o[0] = t.x, o[1] = t.y;
+      }
+    }
+    __syncthreads();  // red is overwritten by the next pass
   }
-  if (tid < G) {
-    float* ml = ml_part + ((b * kv.hq + g * G + tid) * nchunks + c) * 2;
-    ml[0] = run_max[tid];
-    ml[1] = run_sum[tid];
+  if (used == 1) return;  // one split holds the whole context: no partials, no counter
+
+  if (tid == 0) {
+#pragma unroll
+    for (int h = 0; h < kMaxGroup; ++h) {
+      if (h < G) {
+        float sum = 0.f;
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w) sum += wsum[w][h];
+        float* ml = ml_part + ((b * kv.hq + g * G + h) * nsplits + c) * 2;
+        ml[0] = mx[h];
+        ml[1] = sum;
+      }
+    }
   }
 
-  // The last chunk block of this (sequence, kv head) to finish combines the partials of all chunks: rescale each
+  // The last split block of this (sequence, kv head) to finish combines the partials of all splits: rescale each
   // by exp(max_c - max), sum, divide by the rescaled exp-sums. The counter goes back to 0 for the next step.
   __shared__ bool is_last;
-  __shared__ float weight[kMaxGroup][kMaxChunks];  // the chunks' maxima, then their weights
-  __shared__ float sums[kMaxGroup][kMaxChunks];
-  __shared__ float inv_denom[kMaxGroup];
+  float* weight = region;               // [G][used]: the splits' maxima, then their weights
+  float* sums = region + G * used;      // [G][used]
+  float* inv_denom = sums + G * used;   // [G]
   __threadfence();
   __syncthreads();
   if (tid == 0) {
@@ -264,35 +317,33 @@ __global__ void __launch_bounds__(kThreads)
   __syncthreads();
   if (!is_last) return;
   __threadfence();
-  // Every chunk's (max, sum) in one parallel load (one thread per head and chunk; a loop over the chunks per head
-  // put one dependent L2 latency per chunk on the critical path), then per head the weights.
   for (int e = tid; e < G * used; e += kThreads) {
-    const int h = e / used, cc = e % used;
+    const int h = e / used, cc = e - h * used;
     const float2 m_l =
-        __ldcg(reinterpret_cast<const float2*>(ml_part + ((b * kv.hq + g * G + h) * nchunks + cc) * 2));
-    weight[h][cc] = m_l.x;
-    sums[h][cc] = m_l.y;
+        __ldcg(reinterpret_cast<const float2*>(ml_part + ((b * kv.hq + g * G + h) * nsplits + cc) * 2));
+    weight[h * used + cc] = m_l.x;
+    sums[h * used + cc] = m_l.y;
   }
   __syncthreads();
   if (tid < G) {
-    float mx = -INFINITY;
-    for (int cc = 0; cc < used; ++cc) mx = fmaxf(mx, weight[tid][cc]);
+    float m = -INFINITY;
+    for (int cc = 0; cc < used; ++cc) m = fmaxf(m, weight[tid * used + cc]);
     float denom = 0.f;
     for (int cc = 0; cc < used; ++cc) {
-      const float w = __expf(weight[tid][cc] - mx);
-      weight[tid][cc] = w;
-      denom += w * sums[tid][cc];
+      const float w = __expf(weight[tid * used + cc] - m);
+      weight[tid * used + cc] = w;
+      denom += w * sums[tid * used + cc];
     }
     inv_denom[tid] = 1.f / denom;
   }
   if (tid == 0) counters[b * kv.hkv + g] = 0u;
   __syncthreads();
   for (int e = tid; e < G * D; e += kThreads) {
-    const int h = e / D, d = e % D;
-    const float* o = o_part + (b * kv.hq + g * G + h) * nchunks * D + d;
+    const int h = e / D, d = e - h * D;
+    const float* o = o_part + (b * kv.hq + g * G + h) * nsplits * D + d;
     float sum = 0.f;
 #pragma unroll 8
-    for (int cc = 0; cc < used; ++cc) sum = fmaf(weight[h][cc], __ldcg(o + static_cast<int64_t>(cc) * D), sum);
+    for (int cc = 0; cc < used; ++cc) sum = fmaf(weight[h * used + cc], __ldcg(o + static_cast<int64_t>(cc) * D), sum);
     y[(b * kv.hq + g * G + h) * D + d] = from_f32<T>(sum * inv_denom[h]);
   }
 }
@@ -319,24 +370,27 @@ Status launch_decode(DType dtype, const KvLayout& kv, const void* q, const void*
   if (kv.d % 8 != 0 || kv.d > 512)
     return unimplemented("llm decode attention: head size must be a multiple of 8, <= 512");
   const Split s = split_for(kv);
-  if (s.count > kMaxChunks) return internal_error("llm decode attention: too many chunks");
-  const size_t smem = chunk_smem_bytes(kv.hq / kv.hkv, kv.d);
+  if (s.count > kMaxSplits) return unimplemented("llm decode attention: max_seq_len too large for the split count");
+  const size_t smem = split_smem_bytes(kv.hq / kv.hkv, kv.d, s.size, s.count);
+  if (smem > static_cast<size_t>(max_smem_optin()))
+    return unimplemented("llm decode attention: head size / group too large for shared memory");
   float* o_part = static_cast<float*>(partial);
   float* ml_part = o_part + kv.batch * kv.hq * s.count * kv.d;
   unsigned* counters = reinterpret_cast<unsigned*>(ml_part + kv.batch * kv.hq * s.count * 2);
   const dim3 grid(static_cast<unsigned>(kv.hkv), static_cast<unsigned>(s.count), static_cast<unsigned>(kv.batch));
   auto run = [&](auto tag) -> Status {
     using T = decltype(tag);
-    static bool attr_set = false;
-    if (!attr_set) {
-      SINTER_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(decode_chunk_kernel<T, kRope>,
-                                                       cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024));
-      attr_set = true;
+    static size_t attr_bytes = 48 * 1024;  // raised when a layout needs more (not a stream operation)
+    if (smem > attr_bytes) {
+      SINTER_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(decode_split_kernel<T, kRope>,
+                                                       cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                       static_cast<int>(smem)));
+      attr_bytes = smem;
     }
-    SINTER_CUDA_RETURN_IF_ERROR(launch_maybe_pdl(decode_chunk_kernel<T, kRope>, grid, dim3(kThreads), smem, stream,
-                                                 kv.pdl, kv, static_cast<const T*>(q), static_cast<const T*>(cos),
-                                                 static_cast<const T*>(sin), scale, s.chunk, s.count, o_part, ml_part,
-                                                 counters, static_cast<T*>(y)));
+    SINTER_CUDA_RETURN_IF_ERROR(launch_maybe_pdl(
+        decode_split_kernel<T, kRope>, grid, dim3(kThreads), smem, stream, kv.pdl, kv, static_cast<const T*>(q),
+        static_cast<const T*>(cos), static_cast<const T*>(sin), scale, static_cast<int>(s.size),
+        static_cast<int>(s.count), o_part, ml_part, counters, static_cast<T*>(y)));
     return Status::Ok();
   };
   return dtype == DType::kFloat16 ? run(__half{}) : run(__nv_bfloat16{});

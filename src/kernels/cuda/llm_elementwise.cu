@@ -170,51 +170,80 @@ __global__ void rope_cache_kernel(KvLayout kv, const T* qkv, const T* cos, const
 
 // ---- greedy argmax ------------------------------------------------------------------------------
 
-// One block: index of the largest of n f32 values (the first one on ties, as std::max_element; NaN never wins).
-__global__ void argmax_kernel(const float* x, int64_t n, int64_t* out) {
+// Index of the largest of n f32 values (the first one on ties, as std::max_element; NaN never wins), over
+// kArgmaxBlocks blocks: each thread keeps the best 64-bit key (orderable value bits, then the complement of the
+// index, so a plain max picks the larger value and then the smaller index), each block writes its best, and the
+// last block to finish (an atomic counter, back at 0 afterwards) reduces those. One block for the 128k logits of a
+// decode step was a 16 us serial scan. The partials and the counter are module globals: argmax_f32 calls must
+// not run concurrently on several streams (the runner issues one per step on its stream).
+constexpr int kArgmaxBlocks = 64;
+constexpr int kArgmaxThreads = 512;
+__device__ unsigned long long g_argmax_part[kArgmaxBlocks];
+__device__ unsigned g_argmax_done;
+
+__device__ __forceinline__ unsigned long long argmax_key(float v, int64_t i) {
+  unsigned u = __float_as_uint(v);
+  u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+  if (v != v) u = 0;  // NaN: below every number, -inf included
+  return (static_cast<unsigned long long>(u) << 32) | (0xffffffffu - static_cast<unsigned>(i));
+}
+
+__device__ __forceinline__ unsigned long long key_max(unsigned long long a, unsigned long long b) {
+  return a > b ? a : b;
+}
+
+__device__ __forceinline__ unsigned long long warp_key_max(unsigned long long k) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) k = key_max(k, __shfl_xor_sync(0xffffffffu, k, o));
+  return k;
+}
+
+__global__ void __launch_bounds__(kArgmaxThreads) argmax_kernel(const float* x, int64_t n, int64_t* out) {
   pdl_trigger();
   pdl_wait();
-  float best = -INFINITY;
-  int64_t idx = n;
-  // 16-byte loads, several in flight (each thread still sees its indices in increasing order, so strict > keeps
-  // the first of equal values), then the scalar tail.
+  unsigned long long best = 0;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t t0 = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   int64_t head = 0;
   if ((reinterpret_cast<uintptr_t>(x) & 15) == 0) {
     head = n / 4 * 4;
     const float4* x4 = reinterpret_cast<const float4*>(x);
-#pragma unroll 4
-    for (int64_t i = threadIdx.x; i < n / 4; i += blockDim.x) {
+#pragma unroll 2
+    for (int64_t i = t0; i < n / 4; i += stride) {
       const float4 v = x4[i];
-      if (v.x > best) best = v.x, idx = 4 * i;
-      if (v.y > best) best = v.y, idx = 4 * i + 1;
-      if (v.z > best) best = v.z, idx = 4 * i + 2;
-      if (v.w > best) best = v.w, idx = 4 * i + 3;
+      best = key_max(best, argmax_key(v.x, 4 * i));
+      best = key_max(best, argmax_key(v.y, 4 * i + 1));
+      best = key_max(best, argmax_key(v.z, 4 * i + 2));
+      best = key_max(best, argmax_key(v.w, 4 * i + 3));
     }
   }
-  for (int64_t i = head + threadIdx.x; i < n; i += blockDim.x) {
-    const float v = x[i];
-    if (v > best) best = v, idx = i;
-  }
-  __shared__ float sv[32];
-  __shared__ int64_t si[32];
+  for (int64_t i = head + t0; i < n; i += stride) best = key_max(best, argmax_key(x[i], i));
+  __shared__ unsigned long long sk[32];
+  __shared__ bool last;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  auto reduce = [&]() {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-      const float ov = __shfl_xor_sync(0xffffffffu, best, o);
-      const int64_t oi = __shfl_xor_sync(0xffffffffu, idx, o);
-      if (ov > best || (ov == best && oi < idx)) best = ov, idx = oi;
-    }
-  };
-  reduce();
-  if (lane == 0) sv[warp] = best, si[warp] = idx;
-  __syncthreads();
-  if (warp != 0) return;
   const int nw = static_cast<int>(blockDim.x >> 5);
-  best = lane < nw ? sv[lane] : -INFINITY;
-  idx = lane < nw ? si[lane] : n;
-  reduce();
-  if (lane == 0) *out = idx < n ? idx : 0;
+  best = warp_key_max(best);
+  if (lane == 0) sk[warp] = best;
+  __syncthreads();
+  if (warp == 0) {
+    best = warp_key_max(lane < nw ? sk[lane] : 0ull);
+    if (lane == 0) {
+      g_argmax_part[blockIdx.x] = best;
+      __threadfence();
+      last = atomicAdd(&g_argmax_done, 1u) + 1 == gridDim.x;
+    }
+  }
+  __syncthreads();
+  if (!last || warp != 0) return;
+  __threadfence();
+  best = 0;
+  for (int i = lane; i < static_cast<int>(gridDim.x); i += 32) best = key_max(best, __ldcg(&g_argmax_part[i]));
+  best = warp_key_max(best);
+  if (lane == 0) {
+    // All NaN (value bits 0): index 0, as before.
+    *out = (best >> 32) != 0 ? static_cast<int64_t>(0xffffffffu - static_cast<unsigned>(best & 0xffffffffu)) : 0;
+    g_argmax_done = 0;
+  }
 }
 
 // ---- causal softmax (prefill) -------------------------------------------------------------------
@@ -387,7 +416,11 @@ Status rope_and_cache_write(DType dtype, const KvLayout& kv, const void* qkv, co
 
 Status argmax_f32(const float* x, int64_t n, int64_t* out, cudaStream_t stream, bool pdl) {
   if (n <= 0) return invalid_argument("llm argmax: empty input");
-  return cuda_status(launch_maybe_pdl(argmax_kernel, dim3(1), dim3(1024), 0, stream, pdl, x, n, out), "llm argmax");
+  if (n > 0xffffffffll) return unimplemented("llm argmax: more than 2^32 - 1 values");
+  const int64_t blocks = std::min<int64_t>(kArgmaxBlocks, (n + 4 * kArgmaxThreads - 1) / (4 * kArgmaxThreads));
+  return cuda_status(launch_maybe_pdl(argmax_kernel, dim3(static_cast<unsigned>(blocks)), dim3(kArgmaxThreads), 0,
+                                      stream, pdl, x, n, out),
+                     "llm argmax");
 }
 
 Status causal_softmax(DType dtype, const float* scores, void* probs, int64_t heads, int64_t s, int64_t l, int64_t past,

@@ -12,6 +12,7 @@
 #include <cuda_fp16.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "kernels/cuda/cuda_check.h"
@@ -28,6 +29,7 @@ constexpr int kThreads = kWarps * 32;
 constexpr int kRowsPerWarp = 2;
 constexpr int kRowsPerBlock = kWarps * kRowsPerWarp;
 constexpr int kUnroll = 4;
+constexpr int kDefaultPrefetchItems = 0;
 
 template <typename T>
 struct Vec2;
@@ -261,12 +263,36 @@ __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
     }
   };
 
+  // Asks L2 for the weights of the item `ahead` items after (pair, slab) of this warp's sequence: an item is
+  // kRowsPerWarp rows x kSlab 16-byte vectors = 32 lines of 128 bytes, one per lane. The register double buffer
+  // keeps one item per warp in flight; the prefetches add more bytes in flight without registers, and the loads
+  // that follow hit L2.
+  auto prefetch_item = [&](int64_t p, int s, int ahead) {
+    s += ahead;
+    p += static_cast<int64_t>(s / slabs) * warps_total;
+    s %= slabs;
+    if (p >= npairs) return;
+    constexpr int kLinesPerRow = kSlab * 16 / 128;
+    const int r = lane / kLinesPerRow, line = lane % kLinesPerRow;
+    if (r >= kRowsPerWarp) return;
+    const int v = s * kSlab + line * 8;
+    if (v >= nvec) return;
+    const int64_t row = min(p * kRowsPerWarp + r, N - 1);
+    const char* addr = wbase + row * row_bytes + static_cast<int64_t>(v) * 16;
+    asm volatile("prefetch.global.L2 [%0];" ::"l"(addr));
+  };
+  const int ahead = a.prefetch_items;
+
   // The weights do not depend on the previous kernel: with programmatic dependent launch this block may start
-  // while that kernel finishes, so the warp's first item is loaded before waiting for it.
+  // while that kernel finishes, so the warp's first item is loaded (and the following ones prefetched) before
+  // waiting for it.
   int64_t pair = static_cast<int64_t>(blockIdx.x) * kWarps + warp;
   const bool live = pair < npairs;
   Batch cur;
-  if (live) load_batch(pair, 0, cur);
+  if (live) {
+    load_batch(pair, 0, cur);
+    for (int k = 2; k < ahead; ++k) prefetch_item(pair, 0, k);
+  }
   // So is gamma: copied into shared memory (after the M rows of x) meanwhile; each thread copies the chunks it
   // normalizes below, so its own wait is enough.
   const int64_t chunks = K / 8;
@@ -458,12 +484,23 @@ __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
     const bool more = next_pair < npairs;
     Batch nxt;
     if (more) load_batch(next_pair, next_slab, nxt);
+    if (ahead >= 2) prefetch_item(pair, slab, ahead);
     consume(cur, slab);
     if (slab == slabs - 1) finish(pair);
     if (!more) break;
     cur = nxt;
     pair = next_pair, slab = next_slab;
   }
+}
+
+// L2 prefetch distance in work items (GemvArgs::prefetch_items); SINTER_LLM_GEMV_PREFETCH overrides it for
+// tuning runs.
+int prefetch_items() {
+  static const int items = [] {
+    const char* env = std::getenv("SINTER_LLM_GEMV_PREFETCH");
+    return env ? std::max(0, std::atoi(env)) : kDefaultPrefetchItems;
+  }();
+  return items;
 }
 
 template <typename T, WeightKind kKind, int kMaxM>
@@ -503,8 +540,10 @@ Status launch_m(const GemvArgs& a, cudaStream_t stream) {
   }
   const int64_t tiles = (a.n + kRowsPerBlock - 1) / kRowsPerBlock;
   const int64_t blocks = std::min<int64_t>(tiles, static_cast<int64_t>(per_sm) * sms);
+  GemvArgs args = a;
+  args.prefetch_items = prefetch_items();
   SINTER_CUDA_RETURN_IF_ERROR(launch_maybe_pdl(gemv_kernel<T, kKind, kMaxM>, dim3(static_cast<unsigned>(blocks)),
-                                               dim3(kThreads), smem, stream, a.pdl, a));
+                                               dim3(kThreads), smem, stream, a.pdl, args));
   return Status::Ok();
 }
 

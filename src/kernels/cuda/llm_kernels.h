@@ -47,6 +47,9 @@ struct GemvArgs {
   // previous kernel in the stream finishes, loads its first weights, and waits for it before touching x, the
   // residual or y. Every kernel before it must be finished or be one of these.
   bool pdl = false;
+  // Set by gemv() itself (callers leave it): how many work items ahead of the one being computed each warp asks
+  // L2 to prefetch its weights (0: none; the register double buffer already holds the next item).
+  int prefetch_items = 0;
 };
 // Refuses what the kernel does not handle (K % 8 for float weights, K % 32 and group % 32 for int4, K % 16
 // and group % 16 for int8, M > kGemvMaxRows, swiglu with odd N, dtype other than f16/bf16).
@@ -95,8 +98,9 @@ Status rope_and_cache_write(DType dtype, const KvLayout& kv, const void* qkv, co
                             cudaStream_t stream);
 
 // Decode attention (S == 1): y [B, Hq*D] = softmax(scale * q . k) . v over cache positions 0 .. past_len[b]
-// (the new token included: rope_and_cache_write ran first). The cache is split into chunks handled by separate
-// blocks; the last block of each kv head to finish combines their partial results (flash decoding). `partial` is
+// (the new token included: rope_and_cache_write ran first). The cache is cut into splits of up to 256 positions
+// handled by separate blocks; when the context spans several, the last block of each kv head to finish combines
+// their partial results (flash decoding). `partial` is
 // scratch of decode_attention_scratch_bytes() that must be zero-filled once before the first call (it holds
 // counters that every call leaves at zero). Grid sizes depend on smax only, so one capture serves every length.
 size_t decode_attention_scratch_bytes(const KvLayout& kv);
@@ -105,7 +109,9 @@ Status decode_attention(DType dtype, const KvLayout& kv, const void* q, float sc
 // The same with rope_and_cache_write fused in (decode steps): qkv is the qkv projection's output
 // [B, (Hq + 2 Hkv) * D]; the blocks rotate their queries themselves, and the block whose chunk holds position
 // past_len[b] rotates the new key and writes it and the new value into the caches (which then equal what
-// rope_and_cache_write leaves). Same scratch as decode_attention.
+// rope_and_cache_write leaves). Same scratch as decode_attention. With kv.pdl the blocks start copying the cache
+// rows before the new position before waiting for the previous kernel: neither those rows nor past_len may be
+// written by the kernel launched just before (in a decode step that is the qkv GEMV).
 Status decode_attention_rope(DType dtype, const KvLayout& kv, const void* qkv, const void* cos, const void* sin,
                              float scale, void* partial, void* y, cudaStream_t stream);
 

@@ -45,6 +45,13 @@ __device__ __forceinline__ void copy_async_wait_all() {
 #endif
 }
 
+// Waits for all but this thread's most recent commit group (the keys of a tile while its values still arrive).
+__device__ __forceinline__ void copy_async_wait_but_last() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.wait_group 1;\n" ::: "memory");
+#endif
+}
+
 inline bool pdl_supported() {
   static const bool ok = [] {
     int dev = 0, major = 0;
