@@ -106,8 +106,8 @@ TEST(CudaDynamicPlan, ReasonNamesTheNode) {
 TEST(CudaDynamic, IfBranchesOnComputedCondition) {
   SINTER_SKIP_WITHOUT_GPU();
   ir::Graph g = parse(R"(graph(%x: f32[5,7], %t: f32[]) -> (%y) {
-  const %ax1: i64[1] = dense<[1]>
-  const %ax01: i64[2] = dense<[0, 1]>
+  const %ax1: i64[1] = dense<1>
+  const %ax01: i64[2] = dense<0, 1>
   %m: f32[5,1] = ReduceMax(%x, %ax1) {keepdims=1}
   %s: f32[] = ReduceMin(%m, %ax01) {keepdims=0}
   %c: bool[] = Greater(%s, %t)

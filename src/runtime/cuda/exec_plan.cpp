@@ -71,7 +71,10 @@ Result<void*> WeightStore::upload(const std::shared_ptr<const HostTensor>& t, DT
   const size_t bytes = converted.nbytes();
   SINTER_CUDA_RETURN_IF_ERROR(cudaMalloc(&ptr, std::max<size_t>(bytes, 1)));
   if (bytes) {
+    // cudaMemcpy from pageable memory may return before the DMA lands; the contexts' streams are non-blocking,
+    // so wait for it here (a graph output that is a constant was otherwise read back as zeros now and then).
     Status st = sinter::cuda::cuda_status(cudaMemcpy(ptr, converted.raw(), bytes, cudaMemcpyHostToDevice), "weight upload");
+    if (st.ok()) st = sinter::cuda::cuda_status(cudaStreamSynchronize(nullptr), "weight upload");
     if (!st.ok()) {
       cudaFree(ptr);
       return st;
