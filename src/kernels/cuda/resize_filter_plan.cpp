@@ -1,5 +1,5 @@
 // Host planning for Resize's filtered modes (resize_filter.h): the coordinate transforms and the
-// interpolation weights follow src/kernels/reference/resize_reference.cpp step for step, in f64, so the
+// interpolation weights are the reference kernel's own (kernels/reference/resize_geometry.h), in f64, so the
 // CUDA result differs from the reference only by the order of a few additions.
 #include <algorithm>
 #include <cmath>
@@ -13,95 +13,20 @@ namespace sinter::cuda {
 
 namespace {
 
-struct FilterAttrs {
-  std::string transform;
-  bool cubic = false;
-  double cubic_a = -0.75;
-  bool antialias = false;
-  bool exclude_outside = false;
-};
-
-// Output coordinate x of an axis -> the input coordinate it samples (the reference's source_coordinate).
-double source_coordinate(const FilterAttrs& a, double x, int64_t in, int64_t out, double scale, double roi_start,
-                         double roi_end, bool* outside) {
-  const double fin = static_cast<double>(in), fout = fin * scale;
-  *outside = false;
-  if (a.transform == "half_pixel") return (x + 0.5) / scale - 0.5;
-  if (a.transform == "half_pixel_symmetric") {
-    const double adjustment = static_cast<double>(out) / fout;
-    return fin / 2 * (1 - adjustment) + (x + 0.5) / scale - 0.5;
-  }
-  if (a.transform == "pytorch_half_pixel") return fout != 1 ? (x + 0.5) / scale - 0.5 : -0.5;
-  if (a.transform == "align_corners") return fout != 1 ? x * (fin - 1) / (fout - 1) : 0.0;
-  if (a.transform == "asymmetric") return x / scale;
-  double s = fout != 1 ? x * (roi_end - roi_start) * (fin - 1) / (fout - 1) : (roi_end - roi_start) * (fin - 1) / 2;
-  s += roi_start * (fin - 1);
-  *outside = s < 0 || s > fin - 1;
-  return s;
-}
-
-// Weights of the taps around a coordinate `ratio` (in (0, 1]) past the tap on its left; antialiasing
-// widens the filter by 1 / scale when downsampling. Normalized to sum 1 when antialiasing.
-std::vector<double> interpolation_coeffs(const FilterAttrs& a, double ratio, double scale) {
-  const double A = a.cubic_a;
-  if (!a.antialias) {
-    if (!a.cubic) return {1 - ratio, ratio};
-    const double r1 = ratio + 1, r2 = 1 - ratio, r3 = 2 - ratio;
-    return {((A * r1 - 5 * A) * r1 + 8 * A) * r1 - 4 * A, ((A + 2) * ratio - (A + 3)) * ratio * ratio + 1,
-            ((A + 2) * r2 - (A + 3)) * r2 * r2 + 1, ((A * r3 - 5 * A) * r3 + 8 * A) * r3 - 4 * A};
-  }
-  std::vector<double> c;
-  const double s = std::min(scale, 1.0);
-  if (!a.cubic) {
-    const auto start = static_cast<int64_t>(std::floor(-1 / s) + 1);
-    for (int64_t i = start; i < start + 2 - 2 * start; ++i)
-      c.push_back(std::clamp(1 - std::fabs((static_cast<double>(i) - ratio) * s), 0.0, 1.0));
-  } else {
-    auto kernel = [A](double t) {
-      t = std::fabs(t);
-      if (t <= 1) return ((A + 2) * t - (A + 3)) * t * t + 1;
-      if (t < 2) return ((A * t - 5 * A) * t + 8 * A) * t - 4 * A;
-      return 0.0;
-    };
-    const auto start = static_cast<int64_t>(std::floor(-2 / s) + 1);
-    for (int64_t i = start; i < 2 - start; ++i) c.push_back(kernel(s * (static_cast<double>(i) - ratio)));
-  }
-  double sum = 0;
-  for (double v : c) sum += v;
-  for (double& v : c) v /= sum;
-  return c;
-}
+using FilterAttrs = reference::ResizeFilter;
 
 Result<ResizeFilterPass> axis_pass(const ir::Node& node, const FilterAttrs& a, size_t axis, int64_t in, int64_t out,
                                    double scale, double roi_start, double roi_end) {
+  auto taps = reference::resize_axis_taps(a, in, out, scale, roi_start, roi_end);
+  if (!taps.ok()) return taps.status().with_context(node_where(node));
   ResizeFilterPass t;
   t.axis = axis;
   t.in = in;
   t.out = out;
-  for (int64_t o = 0; o < out; ++o) {
-    bool outside = false;
-    const double s = source_coordinate(a, static_cast<double>(o), in, out, scale, roi_start, roi_end, &outside);
-    t.outside.push_back(outside ? 1 : 0);
-    const double fl = std::floor(s);
-    const double ratio = s == fl ? 1.0 : s - fl;
-    std::vector<double> c = interpolation_coeffs(a, ratio, scale);
-    const auto n = static_cast<int64_t>(c.size());
-    if (t.width == 0) t.width = n;
-    if (n != t.width) return internal_error(node_where(node) + ": the Resize filter width changed along an axis");
-    // The n taps nearest to s, ties to the left (see the reference's axis_taps).
-    const auto base = static_cast<int64_t>(fl) - (ratio == 1.0 ? 1 : 0);
-    const int64_t first = n % 2 == 0 ? base - n / 2 + 1 : (ratio <= 0.5 ? base : base + 1) - (n - 1) / 2;
-    double kept = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      const int64_t i = first + j;
-      if (a.exclude_outside && (i < 0 || i >= in)) c[static_cast<size_t>(j)] = 0;
-      kept += c[static_cast<size_t>(j)];
-      t.taps.push_back(i < 0 ? 0 : (i >= in ? in - 1 : i));
-    }
-    if (a.exclude_outside && kept != 0)
-      for (double& v : c) v /= kept;
-    t.coeffs.insert(t.coeffs.end(), c.begin(), c.end());
-  }
+  t.width = static_cast<int64_t>(taps->width);
+  t.taps = std::move(taps->taps);
+  t.coeffs = std::move(taps->coeffs);
+  t.outside.assign(taps->outside.begin(), taps->outside.end());
   return t;
 }
 
