@@ -117,25 +117,7 @@ Status split_to_sequence(KernelContext& ctx) {
       elems.push_back(keep ? ref::slice_along(*x, axis, i, 1) : ref::take_along(*x, axis, i));
   } else {
     SINTER_ASSIGN_OR_RETURN(const HostTensor* split, tensor_input(ctx, 1, "split"));
-    if (split->dtype() != DType::kInt32 && split->dtype() != DType::kInt64)
-      return invalid_argument("split must be i32 or i64, got " + split->summary());
-    std::vector<int64_t> sizes;
-    if (split->rank() == 0) {
-      const int64_t c = split->get_as_int64(0);
-      if (c <= 0) return invalid_argument("split must be positive, got " + std::to_string(c));
-      for (int64_t s = 0; s < dim; s += c) sizes.push_back(std::min(c, dim - s));
-    } else {
-      if (split->rank() != 1) return invalid_argument("split must be a scalar or 1-D, got " + split->summary());
-      int64_t total = 0;
-      for (int64_t i = 0; i < split->numel(); ++i) {
-        sizes.push_back(split->get_as_int64(i));
-        if (sizes.back() < 0) return invalid_argument("split sizes must not be negative");
-        total += sizes.back();
-      }
-      if (total != dim)
-        return invalid_argument("split sizes add up to " + std::to_string(total) + ", the axis has " +
-                                std::to_string(dim));
-    }
+    SINTER_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, ref::split_to_sequence_sizes(*split, dim));
     int64_t start = 0;
     for (int64_t s : sizes) {
       elems.push_back(ref::slice_along(*x, axis, start, s));

@@ -1,5 +1,6 @@
 #include "kernels/reference/control_tensors.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -12,6 +13,28 @@ int64_t prod(const std::vector<int64_t>& d, size_t from, size_t to) {
   return p;
 }
 }  // namespace
+
+Result<std::vector<int64_t>> split_to_sequence_sizes(const HostTensor& split, int64_t dim) {
+  if (split.dtype() != DType::kInt32 && split.dtype() != DType::kInt64)
+    return invalid_argument("split must be i32 or i64, got " + split.summary());
+  std::vector<int64_t> sizes;
+  if (split.rank() == 0) {
+    const int64_t c = split.get_as_int64(0);
+    if (c <= 0) return invalid_argument("split must be positive, got " + std::to_string(c));
+    for (int64_t s = 0; s < dim; s += c) sizes.push_back(std::min(c, dim - s));
+    return sizes;
+  }
+  if (split.rank() != 1) return invalid_argument("split must be a scalar or 1-D, got " + split.summary());
+  int64_t total = 0;
+  for (int64_t i = 0; i < split.numel(); ++i) {
+    sizes.push_back(split.get_as_int64(i));
+    if (sizes.back() < 0) return invalid_argument("split sizes must not be negative");
+    total += sizes.back();
+  }
+  if (total != dim)
+    return invalid_argument("split sizes add up to " + std::to_string(total) + ", the axis has " + std::to_string(dim));
+  return sizes;
+}
 
 Status require_byte_elements(DType t, const std::string& what) {
   if (t == DType::kUndefined || dtype_storage_bytes(t, 2) != 2 * dtype_size(t) || dtype_size(t) == 0)

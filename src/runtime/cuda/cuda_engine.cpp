@@ -220,6 +220,18 @@ double percentile(std::vector<double> v, double q) {
   size_t i = static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
   return v[std::min(i, v.size() - 1)];
 }
+
+// Mean, median, p90, p99 and min of r.gpu_ms.
+void fill_gpu_stats(BenchResult& r) {
+  double sum = 0;
+  for (double v : r.gpu_ms) sum += v;
+  r.gpu_mean_ms = r.gpu_ms.empty() ? 0 : sum / static_cast<double>(r.gpu_ms.size());
+  r.gpu_median_ms = percentile(r.gpu_ms, 0.5);
+  r.gpu_p90_ms = percentile(r.gpu_ms, 0.9);
+  r.gpu_p99_ms = percentile(r.gpu_ms, 0.99);
+  r.gpu_min_ms = percentile(r.gpu_ms, 0.0);
+}
+
 }  // namespace
 
 Result<HostTensors> CudaExecutionContext::run(const HostTensors& inputs) {
@@ -381,13 +393,7 @@ Result<BenchResult> CudaExecutionContext::benchmark(const HostTensors& inputs, c
       r.gpu_ms.push_back(ms);
     }
     for (auto& e : ev) cudaEventDestroy(e);
-    double sum = 0;
-    for (double v : r.gpu_ms) sum += v;
-    r.gpu_mean_ms = sum / static_cast<double>(r.gpu_ms.size());
-    r.gpu_median_ms = percentile(r.gpu_ms, 0.5);
-    r.gpu_p90_ms = percentile(r.gpu_ms, 0.9);
-    r.gpu_p99_ms = percentile(r.gpu_ms, 0.99);
-    r.gpu_min_ms = percentile(r.gpu_ms, 0.0);
+    fill_gpu_stats(r);
     // Enqueue cost on an idle stream (back to back, a full launch queue would make the launch call wait).
     std::vector<double> enqueue_us;
     for (int i = 0; i < std::min(n, 50); ++i) {
@@ -453,13 +459,7 @@ Result<BenchResult> CudaExecutionContext::benchmark_dynamic(const HostTensors& i
     auto t1 = std::chrono::steady_clock::now();
     r.gpu_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
-  double sum = 0;
-  for (double v : r.gpu_ms) sum += v;
-  r.gpu_mean_ms = sum / static_cast<double>(r.gpu_ms.size());
-  r.gpu_median_ms = percentile(r.gpu_ms, 0.5);
-  r.gpu_p90_ms = percentile(r.gpu_ms, 0.9);
-  r.gpu_p99_ms = percentile(r.gpu_ms, 0.99);
-  r.gpu_min_ms = percentile(r.gpu_ms, 0.0);
+  fill_gpu_stats(r);
   r.host_latency_median_ms = r.gpu_median_ms;
   r.host_latency_p99_ms = r.gpu_p99_ms;
   return r;

@@ -2,6 +2,7 @@
 // device tensors it was built from; splitting and concatenating are device copies.
 #include <algorithm>
 
+#include "kernels/reference/control_tensors.h"
 #include "runtime/cuda/dynamic_executor.h"
 
 namespace sinter::runtime::cuda {
@@ -120,26 +121,8 @@ Status DynamicExecutor::run_sequence_node(const ir::Node& node, std::vector<DynV
         }
       } else {
         SINTER_ASSIGN_OR_RETURN(DynTensor * split, tensor_in(ins, 1, "split"));
-        if (split->dtype != DType::kInt32 && split->dtype != DType::kInt64)
-          return invalid_argument("split must be i32 or i64");
         SINTER_RETURN_IF_ERROR(download(*split));
-        std::vector<int64_t> sizes;
-        if (split->dims.empty()) {
-          const int64_t c = split->host->get_as_int64(0);
-          if (c <= 0) return invalid_argument("split must be positive, got " + std::to_string(c));
-          for (int64_t s = 0; s < dim; s += c) sizes.push_back(std::min(c, dim - s));
-        } else {
-          if (split->dims.size() != 1) return invalid_argument("split must be a scalar or 1-D");
-          int64_t total = 0;
-          for (int64_t i = 0; i < split->numel(); ++i) {
-            sizes.push_back(split->host->get_as_int64(i));
-            if (sizes.back() < 0) return invalid_argument("split sizes must not be negative");
-            total += sizes.back();
-          }
-          if (total != dim)
-            return invalid_argument("split sizes add up to " + std::to_string(total) + ", the axis has " +
-                                    std::to_string(dim));
-        }
+        SINTER_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, ref::split_to_sequence_sizes(*split->host, dim));
         int64_t start = 0;
         for (int64_t s : sizes) {
           SINTER_ASSIGN_OR_RETURN(DynTensor e, slice_along(*x, axis, start, s, true));
