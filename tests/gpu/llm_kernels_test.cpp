@@ -278,6 +278,8 @@ TEST(LlmKernels, ArgmaxF32) {
   SINTER_SKIP_WITHOUT_GPU();
   std::mt19937_64 rng(21);
   std::uniform_real_distribution<float> u(-30, 30);
+  DevBuf scratch(kc::argmax_scratch_bytes());  // zeroed once, reused by every call below (as the runner does)
+  ASSERT_EQ(cudaMemset(scratch.get(), 0, kc::argmax_scratch_bytes()), cudaSuccess);
   for (const int64_t n : {int64_t{1}, int64_t{5}, int64_t{1023}, int64_t{128256}}) {
     for (int rep = 0; rep < 3; ++rep) {
       std::vector<float> x(static_cast<size_t>(n));
@@ -286,7 +288,7 @@ TEST(LlmKernels, ArgmaxF32) {
       if (rep == 2 && n > 4) x[n - 1] = 1000.f, x[0] = std::nanf("");  // NaN never wins
       DevBuf dx(x), dout(sizeof(int64_t));
       cudaMemset(dout.get(), 0xFF, sizeof(int64_t));
-      ASSERT_TRUE(kc::argmax_f32(dx.as<float>(), n, dout.as<int64_t>(), nullptr).ok());
+      ASSERT_TRUE(kc::argmax_f32(dx.as<float>(), n, dout.as<int64_t>(), scratch.get(), nullptr).ok());
       int64_t got = -1;
       ASSERT_EQ(cudaMemcpy(&got, dout.get(), sizeof(int64_t), cudaMemcpyDeviceToHost), cudaSuccess);
       int64_t want = 0;

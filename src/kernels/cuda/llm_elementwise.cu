@@ -174,12 +174,10 @@ __global__ void rope_cache_kernel(KvLayout kv, const T* qkv, const T* cos, const
 // kArgmaxBlocks blocks: each thread keeps the best 64-bit key (orderable value bits, then the complement of the
 // index, so a plain max picks the larger value and then the smaller index), each block writes its best, and the
 // last block to finish (an atomic counter, back at 0 afterwards) reduces those. One block for the 128k logits of a
-// decode step was a 16 us serial scan. The partials and the counter are module globals: argmax_f32 calls must
-// not run concurrently on several streams (the runner issues one per step on its stream).
+// decode step was a 16 us serial scan. The partials and the counter live in the caller's scratch
+// (argmax_scratch_bytes), so separate runners on separate streams never share them.
 constexpr int kArgmaxBlocks = 64;
 constexpr int kArgmaxThreads = 512;
-__device__ unsigned long long g_argmax_part[kArgmaxBlocks];
-__device__ unsigned g_argmax_done;
 
 __device__ __forceinline__ unsigned long long argmax_key(float v, int64_t i) {
   unsigned u = __float_as_uint(v);
@@ -198,7 +196,8 @@ __device__ __forceinline__ unsigned long long warp_key_max(unsigned long long k)
   return k;
 }
 
-__global__ void __launch_bounds__(kArgmaxThreads) argmax_kernel(const float* x, int64_t n, int64_t* out) {
+__global__ void __launch_bounds__(kArgmaxThreads)
+    argmax_kernel(const float* x, int64_t n, int64_t* out, unsigned long long* part, unsigned* done) {
   pdl_trigger();
   pdl_wait();
   unsigned long long best = 0;
@@ -228,21 +227,21 @@ __global__ void __launch_bounds__(kArgmaxThreads) argmax_kernel(const float* x, 
   if (warp == 0) {
     best = warp_key_max(lane < nw ? sk[lane] : 0ull);
     if (lane == 0) {
-      g_argmax_part[blockIdx.x] = best;
+      part[blockIdx.x] = best;
       __threadfence();
-      last = atomicAdd(&g_argmax_done, 1u) + 1 == gridDim.x;
+      last = atomicAdd(done, 1u) + 1 == gridDim.x;
     }
   }
   __syncthreads();
   if (!last || warp != 0) return;
   __threadfence();
   best = 0;
-  for (int i = lane; i < static_cast<int>(gridDim.x); i += 32) best = key_max(best, __ldcg(&g_argmax_part[i]));
+  for (int i = lane; i < static_cast<int>(gridDim.x); i += 32) best = key_max(best, __ldcg(&part[i]));
   best = warp_key_max(best);
   if (lane == 0) {
     // All NaN (value bits 0): index 0, as before.
     *out = (best >> 32) != 0 ? static_cast<int64_t>(0xffffffffu - static_cast<unsigned>(best & 0xffffffffu)) : 0;
-    g_argmax_done = 0;
+    *done = 0;
   }
 }
 
@@ -414,12 +413,17 @@ Status rope_and_cache_write(DType dtype, const KvLayout& kv, const void* qkv, co
   });
 }
 
-Status argmax_f32(const float* x, int64_t n, int64_t* out, cudaStream_t stream, bool pdl) {
+size_t argmax_scratch_bytes() { return kArgmaxBlocks * sizeof(unsigned long long) + sizeof(unsigned); }
+
+Status argmax_f32(const float* x, int64_t n, int64_t* out, void* scratch, cudaStream_t stream, bool pdl) {
   if (n <= 0) return invalid_argument("llm argmax: empty input");
   if (n > 0xffffffffll) return unimplemented("llm argmax: more than 2^32 - 1 values");
+  if (!scratch) return invalid_argument("llm argmax: no scratch");
   const int64_t blocks = std::min<int64_t>(kArgmaxBlocks, (n + 4 * kArgmaxThreads - 1) / (4 * kArgmaxThreads));
+  auto* part = static_cast<unsigned long long*>(scratch);
+  auto* done = reinterpret_cast<unsigned*>(part + kArgmaxBlocks);
   return cuda_status(launch_maybe_pdl(argmax_kernel, dim3(static_cast<unsigned>(blocks)), dim3(kArgmaxThreads), 0,
-                                      stream, pdl, x, n, out),
+                                      stream, pdl, x, n, out, part, done),
                      "llm argmax");
 }
 

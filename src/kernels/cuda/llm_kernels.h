@@ -77,7 +77,10 @@ Status embedding_gather(DType dtype, const void* table, const int64_t* ids, void
 
 // *out = index of the largest of x[0 .. n) (the first on ties; NaN never wins), on the device: greedy decoding
 // copies one integer back per step instead of the logits. pdl as in GemvArgs::pdl.
-Status argmax_f32(const float* x, int64_t n, int64_t* out, cudaStream_t stream, bool pdl = false);
+// `scratch` (argmax_scratch_bytes) must be zero-filled once before the first call; every call leaves it so.
+// One scratch per stream that runs argmax_f32 at the same time.
+size_t argmax_scratch_bytes();
+Status argmax_f32(const float* x, int64_t n, int64_t* out, void* scratch, cudaStream_t stream, bool pdl = false);
 
 // Where the new tokens go and what the attention sees. Sequence b's S new tokens sit at rows b*S .. b*S+S-1
 // of the activations and at cache positions past_len[b] + s (past_len int64 on the device, so a captured

@@ -120,6 +120,8 @@ Status CudaLlmModel::init_buffers() {
   step_host_ = static_cast<int64_t*>(p);
   SINTER_RETURN_IF_ERROR(alloc(&p, sizeof(int64_t)));
   greedy_dev_ = static_cast<int64_t*>(p);
+  SINTER_RETURN_IF_ERROR(alloc(&argmax_scratch_, kc::argmax_scratch_bytes()));
+  SINTER_CUDA_RETURN_IF_ERROR(cudaMemset(argmax_scratch_, 0, kc::argmax_scratch_bytes()));
   SINTER_CUDA_RETURN_IF_ERROR(cudaMallocHost(&p, sizeof(int64_t)));
   greedy_host_ = static_cast<int64_t*>(p);
   // KV caches [1, Hkv, Smax, D], zeroed.
@@ -425,7 +427,7 @@ Status CudaLlmModel::enqueue_decode(bool greedy) {
   a.norm_gamma = final_norm_, a.norm_eps = eps, a.out_f32 = true;
   a.pdl = use_pdl;
   SINTER_RETURN_IF_ERROR(kc::gemv(a, stream_));
-  if (greedy) SINTER_RETURN_IF_ERROR(kc::argmax_f32(logits_dev_, c.vocab, greedy_dev_, stream_, use_pdl));
+  if (greedy) SINTER_RETURN_IF_ERROR(kc::argmax_f32(logits_dev_, c.vocab, greedy_dev_, argmax_scratch_, stream_, use_pdl));
   return Status::Ok();
 }
 

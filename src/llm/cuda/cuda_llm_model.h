@@ -126,6 +126,7 @@ class CudaLlmModel {
   int64_t* step_dev_ = nullptr;     // [0] past_len, [1..] ids
   int64_t* step_host_ = nullptr;    // pinned staging of the same
   int64_t* greedy_dev_ = nullptr;   // argmax of the logits (decode_greedy)
+  void* argmax_scratch_ = nullptr;  // the argmax kernel's partials and counter (zeroed once)
   int64_t* greedy_host_ = nullptr;  // pinned
   int64_t cached_ = 0;
   CudaLlmTiming timing_;
