@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/kernel_util.cuh"
@@ -87,7 +88,9 @@ __device__ __forceinline__ int64_t kv_row(const KvLayout& kv, int64_t b, int64_t
 // value into the cache and into its tiles (the separate RoPE + cache-write kernel of the prefill path, fused).
 // Since the previous kernel of a decode step (the qkv GEMV) writes neither the cache rows before the new position
 // nor past_len (copied before the step), the kRope blocks start copying those rows before pdl_wait().
-template <typename T, bool kRope>
+// kG bounds the group size G (query heads per kv head) at compile time, so the per-head loops carry no dead
+// iterations: 4 for Llama 3 / Mistral-style GQA (G <= 4), 8 up to kMaxGroup.
+template <typename T, bool kRope, int kG>
 __global__ void __launch_bounds__(kThreads)
     decode_split_kernel(KvLayout kv, const T* q, const T* rope_cos, const T* rope_sin, float scale, int split,
                         int nsplits, float* o_part, float* ml_part, unsigned* counters, T* y) {
@@ -102,7 +105,7 @@ __global__ void __launch_bounds__(kThreads)
   T* kt = reinterpret_cast<T*>(region);             // [split][ks]
   T* vt = kt + split * ks;                          // [split][D]
   float2* red = reinterpret_cast<float2*>(vt + split * D);  // [kWarps][G][kPassPairs]
-  __shared__ float wmax[kWarps][kMaxGroup], wsum[kWarps][kMaxGroup];
+  __shared__ float wmax[kWarps][kG], wsum[kWarps][kG];
   pdl_trigger();
   if constexpr (!kRope) pdl_wait();
   const int64_t g = blockIdx.x, c = blockIdx.y, b = blockIdx.z;
@@ -170,9 +173,9 @@ __global__ void __launch_bounds__(kThreads)
 
   // Scores: thread tid owns key start + tid and dots its row against the G queries (read as broadcasts).
   const bool valid = tid < n;
-  float s[kMaxGroup];
+  float s[kG];
 #pragma unroll
-  for (int h = 0; h < kMaxGroup; ++h) s[h] = 0.f;
+  for (int h = 0; h < kG; ++h) s[h] = 0.f;
   if (valid) {
     const T* kr = kt + tid * ks;
     for (int j = 0; j < dv; ++j) {
@@ -182,7 +185,7 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
       for (int i = 0; i < 8; ++i) kf[i] = to_f32(ke[i]);
 #pragma unroll
-      for (int h = 0; h < kMaxGroup; ++h) {
+      for (int h = 0; h < kG; ++h) {
         if (h < G) {
           const float4 q0 = *reinterpret_cast<const float4*>(qs + h * D + j * 8);
           const float4 q1 = *reinterpret_cast<const float4*>(qs + h * D + j * 8 + 4);
@@ -196,7 +199,7 @@ __global__ void __launch_bounds__(kThreads)
   }
   // Per head: block max (warp shuffles, then the warps' maxima), exp, block sum.
 #pragma unroll
-  for (int h = 0; h < kMaxGroup; ++h) {
+  for (int h = 0; h < kG; ++h) {
     if (h < G) {
       s[h] = valid ? s[h] * scale : -INFINITY;
       float m = s[h];
@@ -206,9 +209,9 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
   __syncthreads();
-  float mx[kMaxGroup];
+  float mx[kG];
 #pragma unroll
-  for (int h = 0; h < kMaxGroup; ++h) {
+  for (int h = 0; h < kG; ++h) {
     mx[h] = 0.f;
     if (h < G) {
       float m = wmax[0][h];
@@ -232,16 +235,16 @@ __global__ void __launch_bounds__(kThreads)
   const int npair = half;
   const int used = static_cast<int>(min((len + split - 1) / split, static_cast<int64_t>(nsplits)));
   for (int f0 = 0; f0 < npair; f0 += kPassPairs) {
-    float acc[kMaxGroup][2][2];
+    float acc[kG][2][2];
 #pragma unroll
-    for (int h = 0; h < kMaxGroup; ++h)
+    for (int h = 0; h < kG; ++h)
 #pragma unroll
       for (int k = 0; k < 2; ++k) acc[h][k][0] = acc[h][k][1] = 0.f;
     const bool has0 = f0 + lane < npair, has1 = f0 + 32 + lane < npair;
     for (int j = k0; j < k1; ++j) {
-      float p[kMaxGroup];
+      float p[kG];
 #pragma unroll
-      for (int h = 0; h < kMaxGroup; ++h) p[h] = h < G ? sc[h * split + j] : 0.f;
+      for (int h = 0; h < kG; ++h) p[h] = h < G ? sc[h * split + j] : 0.f;
       const T* vr = vt + j * D + 2 * f0;
 #pragma unroll
       for (int k = 0; k < 2; ++k) {
@@ -250,13 +253,13 @@ __global__ void __launch_bounds__(kThreads)
           const T* v2 = reinterpret_cast<const T*>(&w);
           const float va = to_f32(v2[0]), vb = to_f32(v2[1]);
 #pragma unroll
-          for (int h = 0; h < kMaxGroup; ++h)
+          for (int h = 0; h < kG; ++h)
             if (h < G) acc[h][k][0] = fmaf(p[h], va, acc[h][k][0]), acc[h][k][1] = fmaf(p[h], vb, acc[h][k][1]);
         }
       }
     }
 #pragma unroll
-    for (int h = 0; h < kMaxGroup; ++h)
+    for (int h = 0; h < kG; ++h)
       if (h < G)
 #pragma unroll
         for (int k = 0; k < 2; ++k)
@@ -290,7 +293,7 @@ __global__ void __launch_bounds__(kThreads)
 
   if (tid == 0) {
 #pragma unroll
-    for (int h = 0; h < kMaxGroup; ++h) {
+    for (int h = 0; h < kG; ++h) {
       if (h < G) {
         float sum = 0.f;
 #pragma unroll
@@ -378,22 +381,27 @@ Status launch_decode(DType dtype, const KvLayout& kv, const void* q, const void*
   float* ml_part = o_part + kv.batch * kv.hq * s.count * kv.d;
   unsigned* counters = reinterpret_cast<unsigned*>(ml_part + kv.batch * kv.hq * s.count * 2);
   const dim3 grid(static_cast<unsigned>(kv.hkv), static_cast<unsigned>(s.count), static_cast<unsigned>(kv.batch));
-  auto run = [&](auto tag) -> Status {
+  auto run = [&](auto tag, auto group) -> Status {
     using T = decltype(tag);
-    static size_t attr_bytes = 48 * 1024;  // raised when a layout needs more (not a stream operation)
+    constexpr int kG = decltype(group)::value;
+    static size_t attr_bytes = 48 * 1024;  // per kernel; raised when a layout needs more (not a stream operation)
     if (smem > attr_bytes) {
-      SINTER_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(decode_split_kernel<T, kRope>,
+      SINTER_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(decode_split_kernel<T, kRope, kG>,
                                                        cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                        static_cast<int>(smem)));
       attr_bytes = smem;
     }
     SINTER_CUDA_RETURN_IF_ERROR(launch_maybe_pdl(
-        decode_split_kernel<T, kRope>, grid, dim3(kThreads), smem, stream, kv.pdl, kv, static_cast<const T*>(q),
+        decode_split_kernel<T, kRope, kG>, grid, dim3(kThreads), smem, stream, kv.pdl, kv, static_cast<const T*>(q),
         static_cast<const T*>(cos), static_cast<const T*>(sin), scale, static_cast<int>(s.size),
         static_cast<int>(s.count), o_part, ml_part, counters, static_cast<T*>(y)));
     return Status::Ok();
   };
-  return dtype == DType::kFloat16 ? run(__half{}) : run(__nv_bfloat16{});
+  using Small = std::integral_constant<int, 4>;
+  using Full = std::integral_constant<int, kMaxGroup>;
+  const bool small = kv.hq / kv.hkv <= Small::value;
+  if (dtype == DType::kFloat16) return small ? run(__half{}, Small{}) : run(__half{}, Full{});
+  return small ? run(__nv_bfloat16{}, Small{}) : run(__nv_bfloat16{}, Full{});
 }
 
 }  // namespace
