@@ -167,8 +167,10 @@ __global__ void scatter_elements_kernel(const void* idx, bool i64, const T* __re
   }
 }
 
-Status scatter_elements_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
-                                      const std::vector<TensorDesc>& outputs) {
+// What ScatterElements and ScatterND share: data, indices, updates -> one output of data's dtype (any movable
+// dtype; numeric ones with a reduction), integer indices.
+Status check_scatter(const ir::Node& node, const std::vector<TensorDesc>& inputs,
+                     const std::vector<TensorDesc>& outputs) {
   if (inputs.size() != 3 || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 3 inputs");
   SINTER_ASSIGN_OR_RETURN(Red red, parse_red(node));
   const DType t = inputs[0].dtype;
@@ -177,6 +179,12 @@ Status scatter_elements_can_implement(const ir::Node& node, const std::vector<Te
   if (red != Red::kNone && !is_any_numeric(t))
     return unimplemented(node_where(node) + ": reduction on " + std::string(dtype_name(t)));
   SINTER_RETURN_IF_ERROR(check_indices(node, inputs[1].dtype, "indices"));
+  return Status::Ok();
+}
+
+Status scatter_elements_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
+                                      const std::vector<TensorDesc>& outputs) {
+  SINTER_RETURN_IF_ERROR(check_scatter(node, inputs, outputs));
   const size_t rank = inputs[0].dims.size();
   if (rank == 0 || inputs[1].dims.size() != rank || inputs[2].dims != inputs[1].dims)
     return invalid_argument(node_where(node) + ": indices and updates must have one shape of data's rank");
@@ -296,14 +304,7 @@ __global__ void scatter_nd_kernel(const void* idx, bool i64, const T* __restrict
 
 Status scatter_nd_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
                                 const std::vector<TensorDesc>& outputs) {
-  if (inputs.size() != 3 || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 3 inputs");
-  SINTER_ASSIGN_OR_RETURN(Red red, parse_red(node));
-  const DType t = inputs[0].dtype;
-  if (!is_movable(t) || outputs[0].dtype != t || inputs[2].dtype != t)
-    return unimplemented(node_where(node) + ": dtype " + std::string(dtype_name(t)));
-  if (red != Red::kNone && !is_any_numeric(t))
-    return unimplemented(node_where(node) + ": reduction on " + std::string(dtype_name(t)));
-  SINTER_RETURN_IF_ERROR(check_indices(node, inputs[1].dtype, "indices"));
+  SINTER_RETURN_IF_ERROR(check_scatter(node, inputs, outputs));
   const auto& dd = inputs[0].dims;
   const auto& id = inputs[1].dims;
   SINTER_RETURN_IF_ERROR(check_rank(node, dd.size()));

@@ -29,16 +29,8 @@ __global__ void channel_group_norm_kernel(const T* __restrict__ x, const T* __re
     const int64_t g = gi % groups;
     const T* xr = x + gi * len;  // (n, g) groups are contiguous
     T* yr = y + gi * len;
-    float s = 0.f;
-    for (int64_t i = threadIdx.x; i < len; i += blockDim.x) s += to_f32(xr[i]);
-    const float mean = block_reduce(s, SumOp{}, 0.f, scratch) / static_cast<float>(len);
-    float v = 0.f;
-    for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
-      const float d = to_f32(xr[i]) - mean;
-      v += d * d;
-    }
-    const float var = block_reduce(v, SumOp{}, 0.f, scratch) / static_cast<float>(len);
-    const float inv = rsqrtf(var + eps);
+    const float2 st = block_mean_inv_std(xr, len, eps, scratch);
+    const float mean = st.x, inv = st.y;
     for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
       const int64_t ch = g * cpg + i / inner;
       yr[i] = from_f32<T>((to_f32(xr[i]) - mean) * inv * to_f32(scale[ch]) + to_f32(bias[ch]));

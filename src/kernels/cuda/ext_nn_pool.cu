@@ -124,13 +124,7 @@ __global__ void global_lp_kernel(const T* __restrict__ x, T* __restrict__ y, int
 
 Status global_lp_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
                                const std::vector<TensorDesc>& outputs) {
-  if (inputs.size() != 1 || outputs.empty()) return invalid_argument(node_where(node) + ": expects X");
-  const DType t = inputs[0].dtype;
-  SINTER_RETURN_IF_ERROR(require_dtype(node, t, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "X"));
-  if (outputs[0].dtype != t) return invalid_argument(node_where(node) + ": Y dtype must match X");
-  if (inputs[0].dims.size() < 2) return invalid_argument(node_where(node) + ": X must be N x C x ...");
-  if (numel(outputs[0].dims) != inputs[0].dims[0] * inputs[0].dims[1])
-    return invalid_argument(node_where(node) + ": Y must hold one value per (n, c)");
+  SINTER_RETURN_IF_ERROR(check_global_pool(node, inputs, outputs));
   if (node.attrs.get_int("p", 2) <= 0) return invalid_argument(node_where(node) + ": p must be > 0");
   return Status::Ok();
 }
@@ -141,8 +135,7 @@ Status global_lp_enqueue(const ir::Node& node, const LaunchContext& ctx, const s
   const int64_t planes = x.dims[0] * x.dims[1];
   if (planes == 0) return Status::Ok();
   const int64_t len = x.numel() / planes;
-  int threads = 32;
-  while (threads < 512 && threads * 8 < len) threads *= 2;
+  const int threads = global_pool_threads(len);
   const auto p = static_cast<float>(node.attrs.get_int("p", 2));
   return dispatch_float(x.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;

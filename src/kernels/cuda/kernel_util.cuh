@@ -181,6 +181,22 @@ struct MinOp {
   }
 };
 
+// The normalizations' statistics of x[0 .. len) over the block, in f32 and two passes (mean, then the mean of
+// squared deviations): {mean, 1 / sqrt(var + eps)}. Every thread gets them; `scratch` as for block_reduce.
+template <typename T>
+__device__ __forceinline__ float2 block_mean_inv_std(const T* x, int64_t len, float eps, float* scratch) {
+  float s = 0.f;
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) s += to_f32(x[i]);
+  const float mean = block_reduce(s, SumOp{}, 0.f, scratch) / static_cast<float>(len);
+  float v = 0.f;
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
+    const float d = to_f32(x[i]) - mean;
+    v += d * d;
+  }
+  const float var = block_reduce(v, SumOp{}, 0.f, scratch) / static_cast<float>(len);
+  return make_float2(mean, rsqrtf(var + eps));
+}
+
 // ---- Index math --------------------------------------------------------------------------------
 
 // Dims and per-operand element strides of an N-operand strided walk over `rank` dims (row-major order

@@ -17,16 +17,8 @@ __global__ void layernorm_kernel(const T* __restrict__ x, const T* __restrict__ 
   for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
     const T* xr = x + row * len;
     T* yr = y + row * len;
-    float s = 0.f;
-    for (int64_t i = threadIdx.x; i < len; i += blockDim.x) s += to_f32(xr[i]);
-    const float mean = block_reduce(s, SumOp{}, 0.f, scratch) / static_cast<float>(len);
-    float v = 0.f;
-    for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
-      const float d = to_f32(xr[i]) - mean;
-      v += d * d;
-    }
-    const float var = block_reduce(v, SumOp{}, 0.f, scratch) / static_cast<float>(len);
-    const float inv_std = rsqrtf(var + eps);
+    const float2 st = block_mean_inv_std(xr, len, eps, scratch);
+    const float mean = st.x, inv_std = st.y;
     for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
       float o = (to_f32(xr[i]) - mean) * inv_std * to_f32(scale[i]);
       if (bias) o += to_f32(bias[i]);

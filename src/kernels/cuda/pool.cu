@@ -179,13 +179,7 @@ __global__ void global_avg_kernel(const T* __restrict__ x, T* __restrict__ y, in
 
 Status global_avg_can_implement(const ir::Node& node, const std::vector<TensorDesc>& inputs,
                                 const std::vector<TensorDesc>& outputs) {
-  if (inputs.size() != 1 || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 1 input");
-  SINTER_RETURN_IF_ERROR(require_dtype(node, inputs[0].dtype, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "X"));
-  if (outputs[0].dtype != inputs[0].dtype) return invalid_argument(node_where(node) + ": Y dtype must match X");
-  if (inputs[0].dims.size() < 2) return invalid_argument(node_where(node) + ": X must be N x C x ...");
-  if (numel(outputs[0].dims) != inputs[0].dims[0] * inputs[0].dims[1])
-    return invalid_argument(node_where(node) + ": Y must hold one value per (n, c)");
-  return Status::Ok();
+  return check_global_pool(node, inputs, outputs);
 }
 
 Status global_avg_enqueue(const ir::Node& node, const LaunchContext& ctx, const std::vector<DeviceTensor>& inputs,
@@ -194,8 +188,7 @@ Status global_avg_enqueue(const ir::Node& node, const LaunchContext& ctx, const 
   const int64_t planes = x.dims[0] * x.dims[1];
   if (planes == 0) return Status::Ok();
   const int64_t len = x.numel() / planes;
-  int threads = 32;
-  while (threads < 512 && threads * 8 < len) threads *= 2;
+  const int threads = global_pool_threads(len);
   return dispatch_float(x.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     global_avg_kernel<T><<<static_cast<unsigned>(std::min<int64_t>(planes, 65535)), threads, 0, ctx.stream>>>(
@@ -205,6 +198,23 @@ Status global_avg_enqueue(const ir::Node& node, const LaunchContext& ctx, const 
 }
 
 }  // namespace
+
+Status check_global_pool(const ir::Node& node, const std::vector<TensorDesc>& inputs,
+                         const std::vector<TensorDesc>& outputs) {
+  if (inputs.size() != 1 || outputs.size() != 1) return invalid_argument(node_where(node) + ": expects 1 input");
+  SINTER_RETURN_IF_ERROR(require_dtype(node, inputs[0].dtype, {DType::kFloat32, DType::kFloat16, DType::kBFloat16}, "X"));
+  if (outputs[0].dtype != inputs[0].dtype) return invalid_argument(node_where(node) + ": Y dtype must match X");
+  if (inputs[0].dims.size() < 2) return invalid_argument(node_where(node) + ": X must be N x C x ...");
+  if (numel(outputs[0].dims) != inputs[0].dims[0] * inputs[0].dims[1])
+    return invalid_argument(node_where(node) + ": Y must hold one value per (n, c)");
+  return Status::Ok();
+}
+
+int global_pool_threads(int64_t len) {
+  int threads = 32;
+  while (threads < 512 && threads * 8 < len) threads *= 2;
+  return threads;
+}
 
 void register_cuda_pool() {
   register_function_tactic(ir::OpKind::kMaxPool, "cuda.pool", pool_can_implement, pool_enqueue);

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
+
+#include "kernels/cuda/tactic.h"
 
 namespace sinter::cuda {
 
@@ -19,6 +22,12 @@ struct PoolWindow {
   int64_t pad_begin[kPoolMaxSpatial] = {0, 0, 0};
   int64_t pad_end[kPoolMaxSpatial] = {0, 0, 0};
 };
+
+// The global pools (GlobalAveragePool here, GlobalLpPool in ext_nn_pool.cu): X [N, C, ...] in f32/f16/bf16 ->
+// Y with one value per (n, c), one block per plane of `len` elements with global_pool_threads(len) threads.
+Status check_global_pool(const ir::Node& node, const std::vector<TensorDesc>& inputs,
+                         const std::vector<TensorDesc>& outputs);
+int global_pool_threads(int64_t len);
 
 void register_cuda_pool();
 // pool_conv_transpose.cu: a direct ConvTranspose (a sliding window read backwards).
