@@ -128,10 +128,17 @@ void run_gemv_case(DType t, kc::WeightKind kind, const GemvCase& c, int64_t grou
     w = wv.f;
     dw = DevBuf(wv.stored);
   } else {
-    QuantWeights qw = make_quant(t, kind, c.n, c.k, group, seed + 5);
+    const bool tiled = kind == kc::WeightKind::kInt4Tiled;
+    QuantWeights qw = make_quant(t, tiled ? kc::WeightKind::kInt4 : kind, c.n, c.k, group, seed + 5);
     w = qw.w;
     dw = DevBuf(qw.q);
     dscales = DevBuf(qw.scales.stored);
+    if (tiled) {  // the runner's upload step
+      DevBuf tw(qw.q.nbytes()), ts(qw.scales.stored.nbytes());
+      ASSERT_TRUE(kc::int4_tile_weights(t, dw.get(), dscales.get(), c.n, c.k, group, tw.get(), ts.get(), nullptr).ok());
+      dw = std::move(tw);
+      dscales = std::move(ts);
+    }
   }
   DevBuf dx(x.stored), dgamma(gamma.stored), dbias(bias.stored), dres(res.stored);
   const int64_t out_n = c.swiglu ? c.n / 2 : c.n;
@@ -190,6 +197,57 @@ TEST(LlmGemv, WeightOnlyInt8AndInt4) {
   for (DType t : kTypes)
     for (kc::WeightKind kind : {kc::WeightKind::kInt8, kc::WeightKind::kInt4})
       for (const Q& q : cases) run_gemv_case(t, kind, q.c, q.group, seed++);
+}
+
+// The tensor-core int4 GEMV over the tiled layout (f16, one row of x): row counts that are not multiples of the
+// grid, K split unevenly over the block's warps (K / 64 = 23 vectors), long K (the down projection's 14336),
+// group sizes 64, 128 and 256, every epilogue. Its products and sums are f32 (mma), so the f16 tolerance holds.
+TEST(LlmGemv, Int4TiledTensorCore) {
+  SINTER_SKIP_WITHOUT_GPU();
+  struct Q {
+    GemvCase c;
+    int64_t group;
+  };
+  const Q cases[] = {
+      {{1, 16, 64, false, false, false, false}, 64},      {{1, 48, 1472, true, true, false, false}, 64},
+      {{1, 4096, 4096, true, false, false, true}, 128},   {{1, 1008, 14336, false, false, true, false}, 128},
+      {{1, 6144, 4096, true, true, false, false}, 128},   {{1, 208, 1024, false, true, true, false}, 256},
+      {{1, 20000, 256, true, false, true, false}, 128},
+  };
+  uint64_t seed = 300;
+  for (const Q& q : cases) run_gemv_case(DType::kFloat16, kc::WeightKind::kInt4Tiled, q.c, q.group, seed++);
+}
+
+// The tiled layout's dequantization (prefill) gives exactly the plain layout's values.
+TEST(LlmKernels, DequantizeInt4Tiled) {
+  SINTER_SKIP_WITHOUT_GPU();
+  const DType t = DType::kFloat16;
+  for (int64_t group : {64, 128}) {
+    const int64_t n = 48, k = 384;
+    QuantWeights qw = make_quant(t, kc::WeightKind::kInt4, n, k, group, 11);
+    DevBuf dq(qw.q), ds(qw.scales.stored), tw(qw.q.nbytes()), ts(qw.scales.stored.nbytes());
+    DevBuf out(static_cast<size_t>(n * k) * 2);
+    ASSERT_TRUE(kc::int4_tile_weights(t, dq.get(), ds.get(), n, k, group, tw.get(), ts.get(), nullptr).ok());
+    ASSERT_TRUE(
+        kc::dequantize_weight(t, kc::WeightKind::kInt4Tiled, tw.get(), ts.get(), n, k, group, out.get(), nullptr).ok());
+    EXPECT_TRUE(close_relative(out.read(t, n * k), llmtest::rounded(t, qw.w), 0));
+  }
+}
+
+TEST(LlmGemv, Int4TiledRefusesWhatItCannotRun) {
+  EXPECT_TRUE(kc::int4_tiled_fits(DType::kFloat16, 4096, 4096, 128));
+  EXPECT_FALSE(kc::int4_tiled_fits(DType::kBFloat16, 4096, 4096, 128));  // f16 only
+  EXPECT_FALSE(kc::int4_tiled_fits(DType::kFloat16, 4088, 4096, 128));   // N % 16
+  EXPECT_FALSE(kc::int4_tiled_fits(DType::kFloat16, 4096, 4064, 32));    // K % 64, group % 64
+  EXPECT_FALSE(kc::int4_tiled_fits(DType::kFloat16, 4096, 4032, 192));   // 3 vectors per group
+  kc::GemvArgs a;
+  a.kind = kc::WeightKind::kInt4Tiled;
+  a.m = 1, a.n = 64, a.k = 256, a.group = 128;
+  EXPECT_TRUE(kc::gemv_check(a).ok());
+  a.m = 2;
+  EXPECT_FALSE(kc::gemv_check(a).ok());  // one row of x
+  a.m = 1, a.n = 40;
+  EXPECT_FALSE(kc::gemv_check(a).ok());
 }
 
 TEST(LlmGemv, RefusesWhatItCannotRun) {

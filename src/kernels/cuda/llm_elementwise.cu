@@ -9,6 +9,7 @@
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/kernel_util.cuh"
+#include "kernels/cuda/llm_gemv_int4_tiled.h"
 #include "kernels/cuda/llm_kernels.h"
 #include "kernels/cuda/llm_launch.cuh"
 
@@ -341,6 +342,7 @@ Status with_half(DType t, const char* what, F&& f) {
 Status dequantize_weight(DType dtype, WeightKind kind, const void* wq, const void* scales, int64_t n, int64_t k,
                          int64_t group, void* out, cudaStream_t stream) {
   if (kind == WeightKind::kFloat) return invalid_argument("dequantize_weight: float weights");
+  if (kind == WeightKind::kInt4Tiled) return dequantize_int4_tiled(dtype, wq, scales, n, k, group, out, stream);
   if (group <= 0 || k % group != 0) return invalid_argument("dequantize_weight: bad group size");
   if (k % 8 != 0) return unimplemented("dequantize_weight: K must be a multiple of 8");
   if (n * k >= (int64_t{1} << 31)) return unimplemented("dequantize_weight: more than 2^31 elements");

@@ -17,6 +17,8 @@
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/kernel_util.cuh"
+#include "kernels/cuda/llm_gemv_epilogue.cuh"
+#include "kernels/cuda/llm_gemv_int4_tiled.h"
 #include "kernels/cuda/llm_kernels.h"
 #include "kernels/cuda/llm_launch.cuh"
 
@@ -26,7 +28,7 @@ namespace {
 
 constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
-constexpr int kRowsPerWarp = 2;
+constexpr int kRowsPerWarp = 2;  // a row pair: what gemv_store_pair finishes
 constexpr int kRowsPerBlock = kWarps * kRowsPerWarp;
 constexpr int kUnroll = 4;
 constexpr int kDefaultPrefetchItems = 0;
@@ -172,17 +174,6 @@ __device__ __forceinline__ void vec_dot_rows(const uint4 (&wv)[kR], const T* xs,
       }
     }
   }
-}
-
-__device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
-template <typename T>
-__device__ __forceinline__ float round_t(float v) {
-  return to_f32(from_f32<T>(v));
 }
 
 // One work item of a warp: kUnroll 16-byte vectors per lane of each of the kRowsPerWarp rows of a row pair (a
@@ -394,8 +385,6 @@ __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
   __syncthreads();
   if (!live) return;
 
-  const T* bias = static_cast<const T*>(a.bias);
-  const T* res = static_cast<const T*>(a.residual);
   float acc[kMaxM][kRowsPerWarp];
 #pragma unroll
   for (int m = 0; m < kMaxM; ++m)
@@ -435,39 +424,10 @@ __global__ void __launch_bounds__(kThreads, 2) gemv_kernel(GemvArgs a) {
 #pragma unroll
       for (int r = 0; r < kRowsPerWarp; ++r) acc[m][r] = warp_sum(acc[m][r]);
     if (lane == 0) {
-      const int64_t row0 = pr * kRowsPerWarp;
 #pragma unroll
       for (int m = 0; m < kMaxM; ++m) {
         if (m >= M) break;
-        float val[kRowsPerWarp];
-#pragma unroll
-        for (int r = 0; r < kRowsPerWarp; ++r) {
-          val[r] = round_t<T>(acc[m][r]);
-          if (bias) val[r] = round_t<T>(val[r] + to_f32(bias[min(row0 + r, N - 1)]));
-        }
-        if (a.swiglu) {
-          // silu(g) * u with each step rounded to T, as the unfused SwiGLU node computes it.
-          const float g = val[0], u = val[1];
-          const float sig = round_t<T>(__frcp_rn(round_t<T>(1.f + round_t<T>(__expf(-g)))));  // = 1 / (...)
-          const float h = round_t<T>(round_t<T>(g * sig) * u);
-          const int64_t j = m * (N / 2) + row0 / 2;
-          if (a.out_f32)
-            static_cast<float*>(a.y)[j] = h;
-          else
-            static_cast<T*>(a.y)[j] = from_f32<T>(h);
-          continue;
-        }
-#pragma unroll
-        for (int r = 0; r < kRowsPerWarp; ++r) {
-          if (row0 + r >= N) break;
-          const int64_t j = m * N + row0 + r;
-          float out = val[r];
-          if (res) out = round_t<T>(out + to_f32(res[j]));
-          if (a.out_f32)
-            static_cast<float*>(a.y)[j] = out;
-          else
-            static_cast<T*>(a.y)[j] = from_f32<T>(out);
-        }
+        gemv_store_pair<T>(a, m, pr * kRowsPerWarp, acc[m][0], acc[m][1]);
       }
     }
 #pragma unroll
@@ -515,31 +475,10 @@ Status launch_m(const GemvArgs& a, cudaStream_t stream) {
   }
   // Persistent grid: as many blocks as fit on the device at once (each stages x once), never more than there
   // are row tiles.
-  static int sms = 0;
-  if (sms == 0) {
-    int dev = 0;
-    SINTER_CUDA_RETURN_IF_ERROR(cudaGetDevice(&dev));
-    SINTER_CUDA_RETURN_IF_ERROR(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
-  }
-  // Blocks per SM by shared-memory size, asked once per size (the eager first decode step sees every size
-  // before a capture does).
-  static size_t occ_smem[8] = {};
-  static int occ_blocks[8] = {};
-  int per_sm = 0;
-  for (int i = 0; i < 8 && occ_blocks[i] > 0; ++i)
-    if (occ_smem[i] == smem) per_sm = occ_blocks[i];
-  if (per_sm == 0) {
-    SINTER_CUDA_RETURN_IF_ERROR(
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, gemv_kernel<T, kKind, kMaxM>, kThreads, smem));
-    per_sm = std::max(per_sm, 1);
-    for (int i = 0; i < 8; ++i)
-      if (occ_blocks[i] == 0) {
-        occ_smem[i] = smem, occ_blocks[i] = per_sm;
-        break;
-      }
-  }
+  int64_t resident = 0;
+  SINTER_CUDA_RETURN_IF_ERROR(resident_grid(gemv_kernel<T, kKind, kMaxM>, kThreads, smem, &resident));
   const int64_t tiles = (a.n + kRowsPerBlock - 1) / kRowsPerBlock;
-  const int64_t blocks = std::min<int64_t>(tiles, static_cast<int64_t>(per_sm) * sms);
+  const int64_t blocks = std::min<int64_t>(tiles, resident);
   GemvArgs args = a;
   args.prefetch_items = prefetch_items();
   SINTER_CUDA_RETURN_IF_ERROR(launch_maybe_pdl(gemv_kernel<T, kKind, kMaxM>, dim3(static_cast<unsigned>(blocks)),
@@ -561,6 +500,14 @@ Status gemv_check(const GemvArgs& a) {
   if (a.m < 1 || a.m > kGemvMaxRows)
     return unimplemented("llm gemv: " + std::to_string(a.m) + " rows (1.." + std::to_string(kGemvMaxRows) + ")");
   if (a.n < 1 || a.k < 8) return invalid_argument("llm gemv: empty problem");
+  if (a.kind == WeightKind::kInt4Tiled) {
+    if (a.m != 1) return unimplemented("llm gemv: int4 tiled weights take one row of x");
+    if (!int4_tiled_fits(a.dtype, a.n, a.k, a.group))
+      return unimplemented("llm gemv: int4 tiled weights need f16, N % 16 == 0, K % 64 == 0 and a group of 64 * 2^i "
+                           "dividing K");
+    if (a.x_stride != 0 && a.x_stride != a.k) return unimplemented("llm gemv: int4 tiled weights need x rows of K");
+    return Status::Ok();
+  }
   const int64_t need = a.kind == WeightKind::kFloat ? 8 : a.kind == WeightKind::kInt8 ? 16 : 32;
   if (a.k % need != 0)
     return unimplemented("llm gemv: K = " + std::to_string(a.k) + " is not a multiple of " + std::to_string(need));
@@ -584,6 +531,8 @@ Status gemv(const GemvArgs& a, cudaStream_t stream) {
       return f16 ? launch<__half, WeightKind::kInt8>(a, stream) : launch<__nv_bfloat16, WeightKind::kInt8>(a, stream);
     case WeightKind::kInt4:
       return f16 ? launch<__half, WeightKind::kInt4>(a, stream) : launch<__nv_bfloat16, WeightKind::kInt4>(a, stream);
+    case WeightKind::kInt4Tiled:
+      return gemv_int4_tiled(a, stream);
   }
   return internal_error("llm gemv: unknown weight kind");
 }

@@ -19,7 +19,8 @@
 
 namespace sinter::cuda::llm {
 
-enum class WeightKind { kFloat, kInt8, kInt4 };
+// kInt4Tiled: int4 re-laid by int4_tile_weights() for the tensor-core decode GEMV (f16 only).
+enum class WeightKind { kFloat, kInt8, kInt4, kInt4Tiled };
 
 // y[m, n] = epilogue(sum_k xin[m, k] * w[n, k]) for m < M <= kGemvMaxRows. When `norm_gamma` is set the input
 // is RMS-normalized first: xin = round_T(x * rsqrt(mean(x^2) + eps) * gamma) (the RMSNormalization before a
@@ -52,11 +53,22 @@ struct GemvArgs {
   int prefetch_items = 0;
 };
 // Refuses what the kernel does not handle (K % 8 for float weights, K % 32 and group % 32 for int4, K % 16
-// and group % 16 for int8, M > kGemvMaxRows, swiglu with odd N, dtype other than f16/bf16).
+// and group % 16 for int8, M > kGemvMaxRows, swiglu with odd N, dtype other than f16/bf16; for kInt4Tiled
+// anything int4_tiled_fits() refuses, and M > 1).
 Status gemv_check(const GemvArgs& a);
 Status gemv(const GemvArgs& a, cudaStream_t stream);
 
-// w [N, K] int8 / packed int4 with scales [N, K/group] -> out [N, K] T (for the prefill GEMMs).
+// int4 weights re-laid for the tensor-core decode GEMV (llm_gemv_int4_tiled.cu has the layout): the 16-byte
+// vectors a warp's lanes read hold exactly their mma A fragments of 16-row tiles, and the scales come in pairs
+// of rows (g, g + 8). Needs f16, N % 16 == 0, K % 64 == 0, a group size of 64 * 2^i dividing K, and K * 2 bytes
+// of shared memory (x) per block.
+bool int4_tiled_fits(DType dtype, int64_t n, int64_t k, int64_t group);
+// wq uint8 [N, K/2] (low nibble = even k, zero point 8) and scales [N, K/group] f16 -> w_tiled (N * K / 2 bytes)
+// and scales_tiled (N * K / group halves); both outputs are separate buffers of the same sizes as the inputs.
+Status int4_tile_weights(DType dtype, const void* wq, const void* scales, int64_t n, int64_t k, int64_t group,
+                         void* w_tiled, void* scales_tiled, cudaStream_t stream);
+
+// w [N, K] int8 / packed int4 / tiled int4 with scales [N, K/group] -> out [N, K] T (for the prefill GEMMs).
 Status dequantize_weight(DType dtype, WeightKind kind, const void* wq, const void* scales, int64_t n, int64_t k,
                          int64_t group, void* out, cudaStream_t stream);
 

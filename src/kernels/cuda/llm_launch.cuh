@@ -7,6 +7,8 @@
 
 #include <cuda_runtime.h>
 
+#include <cstdint>
+
 namespace sinter::cuda::llm {
 
 __device__ __forceinline__ void pdl_trigger() {
@@ -60,6 +62,38 @@ inline bool pdl_supported() {
     return major >= 9;
   }();
   return ok;
+}
+
+// Size of a persistent grid: how many blocks of `kernel` (`threads` threads, `smem` bytes of dynamic shared
+// memory, its max-dynamic-shared-memory attribute already set) fit on the whole device at once. Asked once per
+// (kernel, size) and remembered: the eager first decode step asks for every size before a capture replays them.
+template <typename... Params>
+cudaError_t resident_grid(void (*kernel)(Params...), int threads, size_t smem, int64_t* blocks) {
+  struct Entry {
+    const void* kernel;
+    size_t smem;
+    int64_t blocks;
+  };
+  static Entry cache[32] = {};
+  static int sms = 0;
+  for (const Entry& e : cache)
+    if (e.kernel == reinterpret_cast<const void*>(kernel) && e.smem == smem) return *blocks = e.blocks, cudaSuccess;
+  if (sms == 0) {
+    int dev = 0;
+    cudaError_t err = cudaGetDevice(&dev);
+    if (err == cudaSuccess) err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+    if (err != cudaSuccess) return err;
+  }
+  int per_sm = 0;
+  const cudaError_t err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads, smem);
+  if (err != cudaSuccess) return err;
+  *blocks = static_cast<int64_t>(per_sm > 1 ? per_sm : 1) * sms;
+  for (Entry& e : cache)
+    if (!e.kernel) {
+      e = {reinterpret_cast<const void*>(kernel), smem, *blocks};
+      break;
+    }
+  return cudaSuccess;
 }
 
 template <typename... Params, typename... Args>

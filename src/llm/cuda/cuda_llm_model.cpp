@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -294,10 +295,43 @@ Result<std::unique_ptr<CudaLlmModel>> CudaLlmModel::create(const LlmPlanConfig& 
   return m;
 }
 
+void CudaLlmModel::release(void* p) {
+  if (!p) return;
+  const auto it = std::find(allocations_.begin(), allocations_.end(), p);
+  if (it == allocations_.end()) return;
+  cudaFree(p);
+  allocations_.erase(it);
+}
+
+// int4 weights on f16 go to the tensor-core GEMV's tiled layout when their shape allows it (every Llama-family
+// projection with a group size of 64, 128, 256 ...); SINTER_LLM_INT4_TILED=0 keeps the plan's layout and the
+// generic GEMV (for comparisons).
+static bool int4_tiled_enabled() {
+  static const bool on = [] {
+    const char* env = std::getenv("SINTER_LLM_INT4_TILED");
+    return !(env && std::string(env) == "0");
+  }();
+  return on;
+}
+
 // Weight-only shapes the GEMV cannot read (K or the group size not a multiple of the 16-byte vector's 32 int4
 // or 16 int8 weights) are dequantized to T once here and run as float weights.
 Status CudaLlmModel::fit_gemv(DeviceLinear* lin) {
   if (lin->kind == WeightKind::kFloat) return Status::Ok();
+  if (lin->kind == WeightKind::kInt4 && int4_tiled_enabled() &&
+      kc::int4_tiled_fits(cfg_.dtype, lin->n, lin->k, lin->group)) {
+    void *w = nullptr, *scales = nullptr;
+    SINTER_RETURN_IF_ERROR(alloc(&w, static_cast<size_t>(lin->n * lin->k / 2)));
+    SINTER_RETURN_IF_ERROR(alloc(&scales, static_cast<size_t>(lin->n * (lin->k / lin->group)) * 2));
+    SINTER_RETURN_IF_ERROR(
+        kc::int4_tile_weights(cfg_.dtype, lin->w, lin->scales, lin->n, lin->k, lin->group, w, scales, stream_));
+    SINTER_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+    release(lin->w);
+    release(lin->scales);
+    lin->w = w, lin->scales = scales;
+    lin->kind = WeightKind::kInt4Tiled;
+    return Status::Ok();
+  }
   kc::GemvArgs a;
   a.dtype = cfg_.dtype, a.kind = lin->kind, a.n = lin->n, a.k = lin->k, a.group = lin->group;
   if (kc::gemv_check(a).ok()) return Status::Ok();
@@ -306,6 +340,8 @@ Status CudaLlmModel::fit_gemv(DeviceLinear* lin) {
   SINTER_RETURN_IF_ERROR(
       kc::dequantize_weight(cfg_.dtype, lin->kind, lin->w, lin->scales, lin->n, lin->k, lin->group, w, stream_));
   SINTER_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+  release(lin->w);
+  release(lin->scales);
   lin->w = w;
   lin->kind = WeightKind::kFloat;
   lin->scales = nullptr;
@@ -338,7 +374,8 @@ Result<std::unique_ptr<CudaLlmModel>> CudaLlmModel::create_random(const LlmPlanC
     lin->group = bits ? group : 0;
     if (bits == 0) return fill(&lin->w, t, n * k, 0.02f);
     SINTER_RETURN_IF_ERROR(fill(&lin->w, bits == 8 ? DType::kInt8 : DType::kUInt8, bits == 8 ? n * k : n * k / 2, 0));
-    return fill(&lin->scales, t, n * (k / group), bits == 8 ? 2e-4f : 4e-3f);
+    SINTER_RETURN_IF_ERROR(fill(&lin->scales, t, n * (k / group), bits == 8 ? 2e-4f : 4e-3f));
+    return m->fit_gemv(lin);  // the layout the plan's weights get
   };
   SINTER_RETURN_IF_ERROR(fill(&m->embed_, t, c.vocab * H, 1.0f));
   SINTER_RETURN_IF_ERROR(ones_vec(&m->final_norm_));

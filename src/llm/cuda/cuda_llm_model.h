@@ -85,6 +85,7 @@ class CudaLlmModel {
   CudaLlmModel() = default;
   Status init_buffers();
   Status alloc(void** p, size_t bytes);
+  void release(void* p);  // frees one of alloc()'s buffers early
   Status fit_gemv(DeviceLinear* lin);
   Status check_step(std::span<const int64_t> ids, int64_t past_len) const;
   Status enqueue_decode(bool greedy);
