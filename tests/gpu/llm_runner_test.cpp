@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "llm/cuda/cuda_llm_model.h"
@@ -55,13 +56,15 @@ HostTensor f32_tensor(const std::vector<float>& v, std::vector<int64_t> dims) {
   return t;
 }
 
-TinyModel make_tiny(DType dtype, int bits, bool bias, uint64_t seed) {
+// group 64 (int4, f16) takes the tensor-core GEMV over the tiled layout: every K then a multiple of 64.
+TinyModel make_tiny(DType dtype, int bits, bool bias, uint64_t seed, int64_t group = 32) {
   TinyModel m;
   LlmPlanConfig& c = m.cfg;
   c.architecture = "LlamaForCausalLM";
-  c.num_layers = 2, c.hidden = 64, c.num_heads = 4, c.num_kv_heads = 2, c.head_dim = 16, c.intermediate = 96;
+  c.num_layers = 2, c.hidden = 64, c.num_heads = 4, c.num_kv_heads = 2, c.head_dim = 16;
+  c.intermediate = bits && group % 64 == 0 ? 128 : 96;
   c.vocab = 53, c.max_seq_len = 40, c.max_batch_size = 1, c.rms_eps = 1e-5, c.rope_theta = 10000;
-  c.dtype = dtype, c.weight_only_bits = bits, c.group_size = bits ? 32 : 0, c.lm_head_bits = bits ? 8 : 0;
+  c.dtype = dtype, c.weight_only_bits = bits, c.group_size = bits ? group : 0, c.lm_head_bits = bits ? 8 : 0;
   c.qkv_bias = bias;
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> u(-1, 1);
@@ -258,14 +261,17 @@ TEST(LlmCudaRunner, TinyModelAgainstHostReference) {
     int bits;
     bool bias;
     double tol;
+    int64_t group = 32;
   };
-  const Case cases[] = {{DType::kFloat16, 0, false, 1e-2},  {DType::kFloat16, 0, true, 1e-2},
-                        {DType::kBFloat16, 0, false, 4e-2}, {DType::kFloat16, 8, false, 1e-2},
-                        {DType::kFloat16, 4, true, 1.5e-2}, {DType::kBFloat16, 4, false, 4e-2}};
+  const Case cases[] = {{DType::kFloat16, 0, false, 1e-2},     {DType::kFloat16, 0, true, 1e-2},
+                        {DType::kBFloat16, 0, false, 4e-2},    {DType::kFloat16, 8, false, 1e-2},
+                        {DType::kFloat16, 4, true, 1.5e-2},    {DType::kBFloat16, 4, false, 4e-2},
+                        {DType::kFloat16, 4, true, 1e-2, 64}};
   uint64_t seed = 1;
   for (const Case& c : cases) {
-    SCOPED_TRACE(std::string(dtype_name(c.dtype)) + " bits " + std::to_string(c.bits) + (c.bias ? " bias" : ""));
-    const TinyModel m = make_tiny(c.dtype, c.bits, c.bias, seed++);
+    SCOPED_TRACE(std::string(dtype_name(c.dtype)) + " bits " + std::to_string(c.bits) + (c.bias ? " bias" : "") +
+                 " group " + std::to_string(c.group));
+    const TinyModel m = make_tiny(c.dtype, c.bits, c.bias, seed++, c.group);
     std::unique_ptr<CudaLlmModel> model = upload(m);
     ASSERT_NE(model, nullptr);
     std::mt19937_64 rng(seed);
@@ -315,9 +321,9 @@ TEST(LlmCudaRunner, TinyModelAgainstHostReference) {
 // eager first step through the replayed graph, and keeps the runner's state the same way.
 TEST(LlmCudaRunner, DecodeGreedyMatchesHostArgmax) {
   SINTER_SKIP_WITHOUT_GPU();
-  for (const int bits : {0, 4}) {
-    SCOPED_TRACE("bits " + std::to_string(bits));
-    const TinyModel m = make_tiny(DType::kFloat16, bits, false, 77 + bits);
+  for (const auto& [bits, group] : {std::pair{0, 32}, std::pair{4, 32}, std::pair{4, 64}}) {
+    SCOPED_TRACE("bits " + std::to_string(bits) + " group " + std::to_string(group));
+    const TinyModel m = make_tiny(DType::kFloat16, bits, false, 77 + bits, group);
     std::unique_ptr<CudaLlmModel> host = upload(m), dev = upload(m);
     ASSERT_NE(host, nullptr);
     ASSERT_NE(dev, nullptr);
