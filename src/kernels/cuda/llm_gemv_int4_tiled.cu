@@ -15,14 +15,13 @@
 // exponent trick on (n0,n4), (n1,n5), (n2,n6), (n3,n7) yields the fragment registers a0a1, a2a3, a4a5, a6a7 in
 // order (see unpack_word). Scales: [T][group][8] pairs (s[g], s[g+8]) of halves, one 32-bit load per lane per vector.
 //
-// Work: blocks of 8 warps over contiguous runs of tiles, the warps splitting each tile's K into contiguous
-// vector ranges; each warp keeps a ring of 8 vectors in flight (a slot is refilled right after it is consumed,
-// across tile boundaries); the warps' partial sums meet in shared memory and one thread per row pair runs the
-// shared epilogue (llm_gemv_epilogue.cuh).
+// Work: a persistent grid of 8-warp blocks over contiguous runs of tiles, the warps splitting each tile's K into
+// contiguous vector ranges; each warp keeps a ring of kRing vectors in flight (a slot is refilled with the next
+// chunk's vector right after it is consumed, across tile boundaries); the warps' partial sums meet in shared
+// memory and one thread per row pair runs the shared epilogue (llm_gemv_epilogue.cuh).
 #include <cuda_fp16.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -69,7 +68,7 @@ __device__ __forceinline__ uint32_t and_or(uint32_t a, uint32_t b, uint32_t c) {
 // g (registers 0 and 2, nibbles taken at the bottom of each half) get 1024 + u and the rows g + 8 (registers 1
 // and 3, nibbles taken in place four bits up) get 1024 + 16u, both exact. The mma sums them against x in f32,
 // and the bias comes off once per vector: sum (u - 8) x = c_g - 1032 X and c_{g+8} / 16 - 72 X, X = sum x over
-// the vector's 64 elements (staged with x). That leaves two instructions per nibble pair (shift shared).
+// the vector's 64 elements (staged with x). That leaves one lop3 per nibble pair and one shift per word.
 __device__ __forceinline__ void unpack_word(uint32_t w, uint32_t lo_mask, uint32_t hi_mask, uint32_t magic,
                                             uint32_t (&a)[4]) {
   const uint32_t hi = w >> 8;
@@ -110,8 +109,6 @@ __device__ __forceinline__ void finish_pair(const GemvArgs& a, const float (*red
 // kExact: every warp has exactly `per` vectors of each tile (K/64 = 8 * per, checked at launch), so no slot
 // needs a bounds check.
 // Dynamic shared memory: x (K halves), then X per vector (K / 64 floats).
-// Register budget: a ring of 4 fits 80 registers (3 blocks per SM), a ring of 8 with two vectors in flight
-// through the unpack needs more (2 blocks per SM; the same bytes in flight per SM).
 // 80 registers, 3 blocks (24 warps) per SM. A ring of 8 measured slower (H200, 2026-11-30: 474.5 against 494.1
 // tok/s for the 8B int4 decode): it needs 2 blocks per SM and spills.
 template <bool kExact>
@@ -213,7 +210,7 @@ __global__ void __launch_bounds__(kThreads, 3) gemv_int4_tiled_kernel(GemvArgs a
   }
   __syncthreads();
 
-  // Each vector: four mma steps into a fresh f32 accumulator, the bias off (see unpack_word), then the group
+  // Each vector: four mma steps into fresh f32 accumulators, the bias off (see unpack_word), then the group
   // scales of rows g and g + 8.
   const uint32_t lo_mask = 0x000F000Fu, hi_mask = 0x00F000F0u, magic = 0x64006400u;
   const uint4* xv = reinterpret_cast<const uint4*>(xs) + t * 2;
