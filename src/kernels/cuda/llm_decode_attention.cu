@@ -122,19 +122,19 @@ __global__ void __launch_bounds__(kThreads)
   const int Gb = G / nhg;  // query heads of this block
   const int D = static_cast<int>(kv.d);
   const int ks = key_tile_stride(D);
-  float* qs = smem;                                 // [Gb][D] rotated queries, f32
-  float* sc = qs + Gb * D;                          // [Gb][split] exp(score - max)
-  float* region = sc + Gb * split;                  // tiles + P.V reduction, later the combine's arrays
-  T* kt = reinterpret_cast<T*>(region);             // [split][ks]
-  T* vt = kt + split * ks;                          // [split][D]
+  float* qs = smem;                                         // [Gb][D] rotated queries, f32
+  float* sc = qs + Gb * D;                                  // [Gb][split] exp(score - max)
+  float* region = sc + Gb * split;                          // tiles + P.V reduction, later the combine's arrays
+  T* kt = reinterpret_cast<T*>(region);                     // [split][ks]
+  T* vt = kt + split * ks;                                  // [split][D]
   float2* red = reinterpret_cast<float2*>(vt + split * D);  // [kWarps][Gb][kPassPairs]
   __shared__ float wmax[kWarps][kG], wsum[kWarps][kG];
   pdl_trigger();
   if constexpr (!kRope) pdl_wait();
   const int64_t g = blockIdx.x / nhg, hg = blockIdx.x - g * nhg, c = blockIdx.y, b = blockIdx.z;
-  const int64_t qh0 = g * G + hg * Gb;  // this block's first query head
+  const int64_t qh0 = g * G + hg * Gb;                   // this block's first query head
   const int64_t len = min(kv.past_len[b] + 1, kv.smax);  // the runner refuses past_len >= smax
-  const int64_t pos = len - 1;                             // the new token's position
+  const int64_t pos = len - 1;                           // the new token's position
   const int64_t start = c * split;
   if (start >= len) return;
   const int n = static_cast<int>(min(static_cast<int64_t>(split), len - start));
@@ -329,8 +329,8 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
 
-  // The last split block of this (sequence, kv head, head group) to finish combines the partials of all splits: rescale each
-  // by exp(max_c - max), sum, divide by the rescaled exp-sums. The counter goes back to 0 for the next step.
+  // The last split block of this (sequence, kv head, head group) to finish combines the partials of all splits: rescale
+  // each by exp(max_c - max), sum, divide by the rescaled exp-sums. The counter goes back to 0 for the next step.
   __shared__ bool is_last;
   float* weight = region;               // [Gb][used]: the splits' maxima, then their weights
   float* sums = region + Gb * used;     // [Gb][used]
@@ -347,8 +347,7 @@ __global__ void __launch_bounds__(kThreads)
   __threadfence();
   for (int e = tid; e < Gb * used; e += kThreads) {
     const int h = e / used, cc = e - h * used;
-    const float2 m_l =
-        __ldcg(reinterpret_cast<const float2*>(ml_part + ((b * kv.hq + qh0 + h) * nsplits + cc) * 2));
+    const float2 m_l = __ldcg(reinterpret_cast<const float2*>(ml_part + ((b * kv.hq + qh0 + h) * nsplits + cc) * 2));
     weight[h * used + cc] = m_l.x;
     sums[h * used + cc] = m_l.y;
   }
@@ -406,16 +405,14 @@ Status launch_decode(DType dtype, const KvLayout& kv, const void* q, const void*
   float* o_part = static_cast<float*>(partial);
   float* ml_part = o_part + kv.batch * kv.hq * s.count * kv.d;
   unsigned* counters = reinterpret_cast<unsigned*>(ml_part + kv.batch * kv.hq * s.count * 2);
-  const dim3 grid(static_cast<unsigned>(kv.hkv * nhg), static_cast<unsigned>(s.count),
-                  static_cast<unsigned>(kv.batch));
+  const dim3 grid(static_cast<unsigned>(kv.hkv * nhg), static_cast<unsigned>(s.count), static_cast<unsigned>(kv.batch));
   auto run = [&](auto tag, auto group) -> Status {
     using T = decltype(tag);
     constexpr int kG = decltype(group)::value;
     static size_t attr_bytes = 48 * 1024;  // per kernel; raised when a layout needs more (not a stream operation)
     if (smem > attr_bytes) {
-      SINTER_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(decode_split_kernel<T, kRope, kG>,
-                                                       cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                       static_cast<int>(smem)));
+      SINTER_CUDA_RETURN_IF_ERROR(cudaFuncSetAttribute(
+          decode_split_kernel<T, kRope, kG>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
       attr_bytes = smem;
     }
     SINTER_CUDA_RETURN_IF_ERROR(launch_maybe_pdl(
@@ -429,8 +426,9 @@ Status launch_decode(DType dtype, const KvLayout& kv, const void* q, const void*
   using Full = std::integral_constant<int, kMaxGroup>;
   if (dtype == DType::kFloat16)
     return s.heads == 1 ? run(__half{}, One{}) : s.heads <= 4 ? run(__half{}, Small{}) : run(__half{}, Full{});
-  return s.heads == 1 ? run(__nv_bfloat16{}, One{})
-                      : s.heads <= 4 ? run(__nv_bfloat16{}, Small{}) : run(__nv_bfloat16{}, Full{});
+  return s.heads == 1   ? run(__nv_bfloat16{}, One{})
+         : s.heads <= 4 ? run(__nv_bfloat16{}, Small{})
+                        : run(__nv_bfloat16{}, Full{});
 }
 
 }  // namespace

@@ -415,7 +415,9 @@ Status rope_and_cache_write(DType dtype, const KvLayout& kv, const void* qkv, co
   });
 }
 
-size_t argmax_scratch_bytes() { return kArgmaxBlocks * sizeof(unsigned long long) + sizeof(unsigned); }
+size_t argmax_scratch_bytes() {
+  return kArgmaxBlocks * sizeof(unsigned long long) + sizeof(unsigned);
+}
 
 Status argmax_f32(const float* x, int64_t n, int64_t* out, void* scratch, cudaStream_t stream, bool pdl) {
   if (n <= 0) return invalid_argument("llm argmax: empty input");

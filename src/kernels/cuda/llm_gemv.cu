@@ -6,8 +6,8 @@
 // adjacent weight rows, so the SwiGLU epilogue sees gate j and up j, which the runner interleaves) strided by the
 // number of warps in the grid. x (optionally RMS-normalized, the fused RMSNormalization) is staged in shared
 // memory in T once per block, so that cost (a read of x, a reduction, block barriers) is paid a few hundred times
-// per projection rather than once per 16 rows. Products accumulate in f32, except that the int4 path on f16 sums each 32
-// products of (q - 8) * x (one 16-byte vector) in half2 before adding them to the f32 total (see docs/llm.md).
+// per projection rather than once per 16 rows. Products accumulate in f32, except that the int4 path on f16 sums each
+// 32 products of (q - 8) * x (one 16-byte vector) in half2 before adding them to the f32 total (see docs/llm.md).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -122,9 +122,9 @@ __device__ __forceinline__ void vec_dot_rows(const uint4 (&wv)[kR], const T* xs,
     // order. The vector's 32 products are summed in half2 (16 per half) and then added to the f32 total: the
     // conversions and f32 adds of a flush per word were an eighth of the kernel's instructions, and this path
     // is bound by instruction issue, not by DRAM.
-    const __half2 bias_lo = __half2half2(__ushort_as_half(0x6408));  // 1032
+    const __half2 bias_lo = __half2half2(__ushort_as_half(0x6408));    // 1032
     const __half2 sixteenth = __half2half2(__ushort_as_half(0x2C00));  // 1/16
-    const __half2 bias_hi = __half2half2(__ushort_as_half(0xD480));  // -72
+    const __half2 bias_hi = __half2half2(__ushort_as_half(0xD480));    // -72
     __half2 part[kR];
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
@@ -503,8 +503,9 @@ Status gemv_check(const GemvArgs& a) {
   if (a.kind == WeightKind::kInt4Tiled) {
     if (a.m != 1) return unimplemented("llm gemv: int4 tiled weights take one row of x");
     if (!int4_tiled_fits(a.dtype, a.n, a.k, a.group))
-      return unimplemented("llm gemv: int4 tiled weights need f16, N % 16 == 0, K % 64 == 0 and a group of 64 * 2^i "
-                           "dividing K");
+      return unimplemented(
+          "llm gemv: int4 tiled weights need f16, N % 16 == 0, K % 64 == 0 and a group of 64 * 2^i "
+          "dividing K");
     if (a.x_stride != 0 && a.x_stride != a.k) return unimplemented("llm gemv: int4 tiled weights need x rows of K");
     return Status::Ok();
   }

@@ -335,21 +335,22 @@ bool int4_tiled_fits(DType dtype, int64_t n, int64_t k, int64_t group) {
 Status int4_tile_weights(DType dtype, const void* wq, const void* scales, int64_t n, int64_t k, int64_t group,
                          void* w_tiled, void* scales_tiled, cudaStream_t stream) {
   if (!int4_tiled_fits(dtype, n, k, group))
-    return unimplemented("int4 tiled layout: needs f16, N % 16 == 0, K % 64 == 0 and a group size of 64 times a "
-                         "power of two that divides K (got N " + std::to_string(n) + ", K " + std::to_string(k) +
-                         ", group " + std::to_string(group) + ")");
+    return unimplemented(
+        "int4 tiled layout: needs f16, N % 16 == 0, K % 64 == 0 and a group size of 64 times a "
+        "power of two that divides K (got N " +
+        std::to_string(n) + ", K " + std::to_string(k) + ", group " + std::to_string(group) + ")");
   tile_weights_kernel<<<grid_for_words(n * k / 8), 256, 0, stream>>>(
-      static_cast<const uint8_t*>(wq), static_cast<const __half*>(scales), n, k, group,
-      static_cast<uint32_t*>(w_tiled), static_cast<__half2*>(scales_tiled));
+      static_cast<const uint8_t*>(wq), static_cast<const __half*>(scales), n, k, group, static_cast<uint32_t*>(w_tiled),
+      static_cast<__half2*>(scales_tiled));
   return cuda_status(cudaGetLastError(), "llm int4 tile weights");
 }
 
 Status dequantize_int4_tiled(DType dtype, const void* w_tiled, const void* scales_tiled, int64_t n, int64_t k,
                              int64_t group, void* out, cudaStream_t stream) {
   if (!int4_tiled_fits(dtype, n, k, group)) return invalid_argument("dequantize_weight: not an int4 tiled shape");
-  dequantize_tiled_kernel<<<grid_for_words(n * k / 8), 256, 0, stream>>>(
-      static_cast<const uint32_t*>(w_tiled), static_cast<const __half2*>(scales_tiled), n, k, group,
-      static_cast<__half*>(out));
+  dequantize_tiled_kernel<<<grid_for_words(n * k / 8), 256, 0, stream>>>(static_cast<const uint32_t*>(w_tiled),
+                                                                         static_cast<const __half2*>(scales_tiled), n,
+                                                                         k, group, static_cast<__half*>(out));
   return cuda_status(cudaGetLastError(), "llm dequantize int4 tiled");
 }
 
