@@ -17,6 +17,7 @@ using cli_test::CliResult;
 using cli_test::run_cli;
 using nlohmann::json;
 using testing::expected;
+using testing::read_json_file;
 using testing::scratch_dir;
 using testing::tiny_dir;
 
@@ -101,17 +102,32 @@ TEST(LlmCli, SeededSamplingRepeats) {
   EXPECT_EQ(a["ids"].size(), 10u);
 }
 
+// The prompt text comes from jinja2 rendering the tiny checkpoint's template (tests/fixtures/gen_chat_templates.py,
+// chat/cli.json), once as [user] and once as [system, user].
 TEST(LlmCli, ChatTemplate) {
-  json j = generate_json({"--prompt", "hello", "--chat", "--max-tokens", "2", "--temperature", "0"});
+  const json cli = read_json_file(std::string(SINTER_FIXTURE_DIR) + "/chat/cli.json");
   auto tok = Tokenizer::from_file(tiny_dir("llama3/tokenizer.json"));
   ASSERT_TRUE(tok.ok());
-  const auto ids = j["prompt_ids"].get<std::vector<int32_t>>();
-  ASSERT_GE(ids.size(), 3u);
-  EXPECT_EQ(ids[0], *tok->token_to_id("<|begin_of_text|>"));
-  EXPECT_EQ(ids[1], *tok->token_to_id("<|start_header_id|>"));
-  EXPECT_EQ(tok->decode(ids, false),
-            "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhello<|eot_id|>"
-            "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  ASSERT_EQ(cli["cases"].size(), 2u);
+  for (const auto& c : cli["cases"]) {
+    std::vector<std::string> args = {"--prompt", c["user"], "--chat", "--max-tokens", "2", "--temperature", "0"};
+    if (!c["system"].is_null()) args.insert(args.end(), {"--system", c["system"].get<std::string>()});
+    json j = generate_json(args);
+    const auto ids = j["prompt_ids"].get<std::vector<int32_t>>();
+    ASSERT_GE(ids.size(), 3u);
+    EXPECT_EQ(ids[0], *tok->token_to_id("<|begin_of_text|>"));
+    EXPECT_EQ(ids[1], *tok->token_to_id("<|start_header_id|>"));
+    EXPECT_EQ(tok->decode(ids, false), c["expected"].get<std::string>());
+    // Encoded without adding special tokens: the template's BOS is the only one.
+    EXPECT_EQ(ids, tok->encode(c["expected"].get<std::string>(), false));
+  }
+}
+
+TEST(LlmCli, SystemNeedsChat) {
+  CliResult r = run_cli({"llm", "generate", cli_plan(), "--prompt", "hi", "--system", "be brief"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_EQ(count_lines(r.err), 1u) << r.describe();
+  EXPECT_NE(r.err.find("--system needs --chat"), std::string::npos) << r.describe();
 }
 
 TEST(LlmCli, OneLineErrors) {

@@ -17,6 +17,7 @@ struct LlmBuildArgs {
 
 struct LlmGenerateArgs {
   std::string plan, prompt, device;
+  std::optional<std::string> system;  // --system: a system message before the prompt (needs --chat)
   std::optional<int64_t> max_tokens, top_k;
   std::optional<double> temperature, top_p;
   uint64_t seed = 0;

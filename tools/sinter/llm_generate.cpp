@@ -16,6 +16,7 @@ int run_llm_build(const LlmBuildArgs& a);
 namespace {
 
 int run_llm_generate(const LlmGenerateArgs& a) {
+  if (a.system && !a.chat) return fail("--system needs --chat (it adds a system message to the chat)", kExitUsage);
   auto plan = llm::LlmPlan::load(a.plan);
   if (!plan.ok()) return fail(plan.status());
   const llm::GenerationDefaults& defaults = plan->generation();
@@ -32,10 +33,7 @@ int run_llm_generate(const LlmGenerateArgs& a) {
 
   std::vector<int32_t> prompt_ids;
   if (a.chat) {
-    std::string bos;
-    if (auto id = plan->tokenizer().bos_id())
-      if (auto text = plan->tokenizer().id_to_token(*id)) bos = *text;
-    auto text = llm::format_chat_prompt(plan->chat_template(), bos, a.prompt);
+    auto text = llm::format_chat_prompt(plan->chat_template(), llm::chat_special_tokens(*plan), {a.system, a.prompt});
     if (!text.ok()) return fail(text.status());
     prompt_ids = plan->tokenizer().encode(*text, /*add_special_tokens=*/false);
   } else {
@@ -107,7 +105,10 @@ CLI::App* add_llm(CLI::App& app, LlmArgs& args) {
   gen->add_flag("--json", g.json, "Print one JSON object {prompt_ids, ids, text, finish_reason, timings}");
   gen->add_option("--device", g.device, "cpu or cuda (default: the plan's target)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
-  gen->add_flag("--chat", g.chat, "Wrap the prompt in the model's chat template as one user message");
+  gen->add_flag("--chat", g.chat,
+                "Render the model's chat template (Jinja, as transformers does) with the prompt as the user message "
+                "and the generation prompt");
+  gen->add_option("--system", g.system, "With --chat: a system message before the user message");
   args.generate_cmd = gen;
   args.bench_cmd = add_llm_bench(*llm, args.bench);
   return llm;
