@@ -153,46 +153,33 @@ __global__ void __launch_bounds__(kThreads, 3) gemv_int4_tiled_kernel(GemvArgs a
     }
   };
   load_chunk(t_begin, 0);
-  pdl_wait();
 
-  // x (RMS-normalized when gamma is set, as the generic GEMV does it) into its shared slots.
+  // x (RMS-normalized when gamma is set, as the generic GEMV does it) into its shared slots. For K up to
+  // kStage * 8 * kThreads (4096) each thread keeps its chunks of x and gamma in registers: gamma is loaded before
+  // waiting for the previous kernel (it does not depend on it), x once, with no second read after the RMS
+  // reduction; longer rows take two passes over x.
   const __half* x = static_cast<const __half*>(a.x);
   const __half* gamma = static_cast<const __half*>(a.norm_gamma);
   const int64_t chunks = K / 8;
-  float inv = 1.f;
-  if (gamma) {
-    float ss = 0.f;
-#pragma unroll 4
-    for (int64_t c = tid; c < chunks; c += kThreads) {
-      const uint4 v = *reinterpret_cast<const uint4*>(x + c * 8);
-      const __half2* h = reinterpret_cast<const __half2*>(&v);
+  constexpr int kStage = 2;
+  const bool in_regs = chunks <= int64_t{kStage} * kThreads;
+  uint4 gr[kStage];
+  if (in_regs && gamma) {
 #pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        const float2 f = __half22float2(h[i]);
-        ss = fmaf(f.x, f.x, fmaf(f.y, f.y, ss));
-      }
+    for (int i = 0; i < kStage; ++i) {
+      const int64_t c = tid + i * kThreads;
+      if (c < chunks) gr[i] = __ldg(reinterpret_cast<const uint4*>(gamma + c * 8));
     }
-    ss = warp_sum(ss);
-    if (lane == 0) ss_red[warp] = ss;
-    __syncthreads();
-    float s = 0.f;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) s += ss_red[w];
-    inv = rsqrtf(s / static_cast<float>(K) + a.norm_eps);
   }
-  for (int64_t c = tid; c < chunks; c += kThreads) {
-    const uint4 v = *reinterpret_cast<const uint4*>(x + c * 8);
+  pdl_wait();
+
+  // Chunk c (8 elements of x, normalized by inv * gamma when gamma is set) into its slots, and its share of X.
+  auto store_chunk = [&](int64_t c, const uint4& v, const uint4& gv, float inv) {
     const __half* e = reinterpret_cast<const __half*>(&v);
+    const __half* gm = reinterpret_cast<const __half*>(&gv);
     __half out[8];
-    if (gamma) {
-      const uint4 gv = *reinterpret_cast<const uint4*>(gamma + c * 8);
-      const __half* gm = reinterpret_cast<const __half*>(&gv);
 #pragma unroll
-      for (int i = 0; i < 8; ++i) out[i] = __float2half_rn(__half2float(e[i]) * inv * __half2float(gm[i]));
-    } else {
-#pragma unroll
-      for (int i = 0; i < 8; ++i) out[i] = e[i];
-    }
+    for (int i = 0; i < 8; ++i) out[i] = gamma ? __float2half_rn(__half2float(e[i]) * inv * __half2float(gm[i])) : e[i];
     // Elements 2i, 2i+1 of the chunk are one lane's register half pair.
     const int64_t base = x_slot(c * 8);
     float part = 0.f;
@@ -207,6 +194,52 @@ __global__ void __launch_bounds__(kThreads, 3) gemv_int4_tiled_kernel(GemvArgs a
 #pragma unroll
     for (int o = 1; o < 8; o <<= 1) part += __shfl_xor_sync(octet, part, o);
     if ((lane & 7) == 0) xsum[c >> 3] = part;
+  };
+  auto sum_squares = [](const uint4& v, float ss) {
+    const __half2* h = reinterpret_cast<const __half2*>(&v);
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const float2 f = __half22float2(h[i]);
+      ss = fmaf(f.x, f.x, fmaf(f.y, f.y, ss));
+    }
+    return ss;
+  };
+  // The RMS factor from this thread's sum of squares (a block reduction).
+  auto inv_rms = [&](float ss) {
+    ss = warp_sum(ss);
+    if (lane == 0) ss_red[warp] = ss;
+    __syncthreads();
+    float s = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) s += ss_red[w];
+    return rsqrtf(s / static_cast<float>(K) + a.norm_eps);
+  };
+  if (in_regs) {
+    uint4 xr[kStage];
+    float ss = 0.f;
+#pragma unroll
+    for (int i = 0; i < kStage; ++i) {
+      const int64_t c = tid + i * kThreads;
+      if (c < chunks) xr[i] = *reinterpret_cast<const uint4*>(x + c * 8), ss = sum_squares(xr[i], ss);
+    }
+    const float inv = gamma ? inv_rms(ss) : 1.f;
+#pragma unroll
+    for (int i = 0; i < kStage; ++i) {
+      const int64_t c = tid + i * kThreads;
+      if (c < chunks) store_chunk(c, xr[i], gamma ? gr[i] : xr[i], inv);
+    }
+  } else {
+    float inv = 1.f;
+    if (gamma) {
+      float ss = 0.f;
+#pragma unroll 4
+      for (int64_t c = tid; c < chunks; c += kThreads) ss = sum_squares(*reinterpret_cast<const uint4*>(x + c * 8), ss);
+      inv = inv_rms(ss);
+    }
+    for (int64_t c = tid; c < chunks; c += kThreads) {
+      const uint4 v = *reinterpret_cast<const uint4*>(x + c * 8);
+      store_chunk(c, v, gamma ? *reinterpret_cast<const uint4*>(gamma + c * 8) : v, inv);
+    }
   }
   __syncthreads();
 
