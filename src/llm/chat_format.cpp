@@ -32,10 +32,9 @@ std::map<std::string, std::string> chat_special_tokens(const LlmPlan& plan) {
   std::map<std::string, std::string> tokens;
   const auto& meta = plan.plan().contents().metadata;
   if (!meta.contains("tokenizer_config") || !meta["tokenizer_config"].is_object()) return tokens;
-  for (const char* name : {"bos_token", "eos_token", "pad_token", "unk_token"}) {
-    const auto& cfg = meta["tokenizer_config"];
+  const auto& cfg = meta["tokenizer_config"];
+  for (const char* name : {"bos_token", "eos_token", "pad_token", "unk_token"})
     if (cfg.contains(name) && cfg[name].is_string()) tokens[name] = cfg[name].get<std::string>();
-  }
   return tokens;
 }
 
